@@ -1,0 +1,57 @@
+# The README's commands. Each bootstraps .venv with a Python 3.12+ found on the machine.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+BIN   := $(VENV)/bin
+
+# First Python >= 3.12 that actually runs (pyenv shims exist for versions that are not active).
+FIND_PYTHON = for p in "$$ZENGSHOU_PYTHON" python3.13 python3.12 python3 \
+	  $$HOME/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 \
+	  /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
+	  [ -n "$$p" ] && command -v "$$p" >/dev/null 2>&1 && \
+	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; \
+	done
+
+.PHONY: setup setup-dev demo test lint bench serve lab clean
+
+$(VENV)/bin/activate:
+	@py=$$($(FIND_PYTHON)); \
+	if [ -z "$$py" ]; then echo "zengshou needs Python 3.12 or newer; none found (set ZENGSHOU_PYTHON)." >&2; exit 1; fi; \
+	echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/activate pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/bin/activate pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(VENV)/.installed $@
+
+$(VENV)/.installed-lab: $(VENV)/bin/activate pyproject.toml
+	$(PY) -m pip install --quiet -e ".[lab]"
+	@touch $(VENV)/.installed $@
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	$(BIN)/zengshou demo
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-dev
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+serve: $(VENV)/.installed
+	$(BIN)/zengshou serve
+
+lab: $(VENV)/.installed-lab
+	$(PY) -m ipykernel install --sys-prefix --name zengshou --display-name "zengshou (.venv)"
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+clean:
+	rm -rf $(VENV) data/generated .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""FastAPI risk-score service for monitoring systems."""

@@ -1,0 +1,1 @@
+"""Household panels, income forecasters, return-to-poverty risk, aggregate trajectories."""

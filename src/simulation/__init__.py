@@ -1,0 +1,1 @@
+"""Agent-based simulation (Mesa) of the action plan: households, villages, counties, measures."""
