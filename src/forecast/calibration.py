@@ -1,0 +1,195 @@
+"""Synthetic against published: the calibration report of a household panel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from forecast.paths import data_file
+
+SOURCES = ("wage", "operating", "property", "transfer")
+
+
+def weighted_means(panel: pd.DataFrame) -> pd.DataFrame:
+    """Per-year weighted means per person: net income and each source (yuan/person/year),
+    source shares, and the share of people monitored."""
+    people = panel["weight"] * panel["members"]
+    frame = pd.DataFrame({"year": panel["year"], "people": people})
+    for source in SOURCES:
+        frame[source] = panel[f"{source}_income"] * panel["weight"]
+    frame["net"] = frame[list(SOURCES)].sum(axis=1)
+    frame["monitored_people"] = people * panel["monitored"]
+    frame["households"] = panel["weight"]
+    frame["monitored_households"] = panel["weight"] * panel["monitored"]
+    sums = frame.groupby("year").sum()
+    out = pd.DataFrame(index=sums.index)
+    out["net_income_per_capita"] = sums["net"] / sums["people"]
+    for source in SOURCES:
+        out[source] = sums[source] / sums["people"]
+        out[f"{source}_share"] = sums[source] / sums["net"]
+    out["monitored_people_share"] = sums["monitored_people"] / sums["people"]
+    out["people"] = sums["people"]
+    out["households"] = sums["households"]
+    out["monitored_households"] = sums["monitored_households"]
+    return out
+
+
+def calibration_report(panel: pd.DataFrame) -> pd.DataFrame:
+    """Compare a panel's weighted aggregates with the published statistics.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target: ``target``, ``synthetic``, ``published``, ``difference``
+        (relative for levels, in points for shares), ``tolerance``, ``ok`` and ``source``.
+        Targets whose year is not in the panel are left out.
+    """
+    stats = yaml.safe_load(data_file("public_statistics.yaml").read_text(encoding="utf-8"))
+    series = stats["series"]
+    yunnan = series["yunnan_net_income_alleviated"]
+    by_source = series["yunnan_net_income_alleviated_by_source_2022"]
+    counts = stats["counts"]
+    means = weighted_means(panel)
+    years = set(means.index)
+    rows = []
+
+    def add(target, synthetic, published, kind, tolerance, source):
+        if kind == "relative":
+            difference = synthetic / published - 1
+        else:  # points of a share, or plain difference
+            difference = synthetic - published
+        rows.append(
+            {
+                "target": target,
+                "synthetic": synthetic,
+                "published": published,
+                "difference": difference,
+                "kind": kind,
+                "tolerance": tolerance,
+                "ok": bool(np.isnan(tolerance) or abs(difference) <= tolerance),
+                "source": source,
+            }
+        )
+
+    for year in (2021, 2022):
+        if year in years:
+            add(
+                f"net income per capita {year} (yuan)",
+                means.at[year, "net_income_per_capita"],
+                yunnan[year]["value"],
+                "relative",
+                0.01,
+                yunnan[year]["source"],
+            )
+    if {2021, 2022} <= years:
+        growth = (
+            means.at[2022, "net_income_per_capita"] / means.at[2021, "net_income_per_capita"] - 1
+        )
+        add(
+            "growth 2021-2022",
+            growth,
+            yunnan[2022]["growth"],
+            "points",
+            0.01,
+            yunnan[2022]["source"],
+        )
+    if 2022 in years:
+        for source, key, tol in (("wage", "wage", 0.02), ("operating", "operating", 0.02)):
+            add(
+                f"{source} share 2022",
+                means.at[2022, f"{source}_share"],
+                by_source[key]["share"],
+                "points",
+                tol,
+                by_source[key]["source"],
+            )
+        add(
+            "property + transfer per capita 2022 (yuan)",
+            means.at[2022, "property"] + means.at[2022, "transfer"],
+            by_source["property_and_transfer"]["value"],
+            "relative",
+            0.05,
+            "derived: " + by_source["property_and_transfer"]["note"],
+        )
+        monitored = counts["monitored_end_2022"]
+        add(
+            "monitored people share end 2022",
+            means.at[2022, "monitored_people_share"],
+            monitored["people"] / counts["people_alleviated_plus_monitored"]["value"],
+            "points",
+            0.02,
+            monitored["source"],
+        )
+        add(
+            "monitored households end 2022",
+            means.at[2022, "monitored_households"],
+            monitored["households"],
+            "relative",
+            float("nan"),
+            monitored["source"],
+        )
+    last = max(years)
+    add(
+        f"people {last}",
+        means.at[last, "people"],
+        counts["people_alleviated_plus_monitored"]["value"],
+        "relative",
+        0.001,
+        counts["people_alleviated_plus_monitored"]["source"],
+    )
+    add(
+        f"households {last} (published figure is an estimate)",
+        means.at[last, "households"],
+        counts["households_alleviated_plus_monitored"]["value"],
+        "relative",
+        float("nan"),
+        counts["households_alleviated_plus_monitored"]["note"],
+    )
+    relocated = (panel["weight"] * panel["members"] * panel["relocated"])[
+        panel["year"] == last
+    ].sum()
+    add(
+        "relocated people",
+        relocated,
+        counts["relocated_people"]["value"],
+        "relative",
+        float("nan"),
+        counts["relocated_people"]["source"],
+    )
+    if 2015 in yunnan and 2021 in years:
+        # The panel starts in 2016: compare the implied 2015-2021 growth with the published.
+        first = min(years)
+        synthetic = (
+            means.at[2021, "net_income_per_capita"] / means.at[first, "net_income_per_capita"]
+        ) ** (1 / (2021 - first)) - 1
+        published = (yunnan[2021]["value"] / yunnan[2015]["value"]) ** (1 / 6) - 1
+        add(
+            f"mean yearly growth {first}-2021 vs published 2015-2021",
+            synthetic,
+            published,
+            "points",
+            0.05,
+            yunnan[2015]["source"],
+        )
+    return pd.DataFrame(rows)
+
+
+def format_report(report: pd.DataFrame) -> str:
+    """Render a calibration report as an aligned plain-text table."""
+    lines = [f"{'target':<52} {'synthetic':>14} {'published':>14} {'diff':>9} {'tol':>7}  ok"]
+    for row in report.itertuples():
+        if row.kind == "relative":
+            diff, tol = f"{row.difference:+.2%}", f"{row.tolerance:.1%}"
+            value = lambda v: f"{v:,.0f}"  # noqa: E731
+        else:
+            diff, tol = f"{row.difference * 100:+.2f}pt", f"{row.tolerance * 100:.1f}pt"
+            value = lambda v: f"{v:.2%}"  # noqa: E731
+        if np.isnan(row.tolerance):
+            tol, ok = "-", "info"
+        else:
+            ok = "yes" if row.ok else "NO"
+        lines.append(
+            f"{row.target:<52} {value(row.synthetic):>14} {value(row.published):>14} {diff:>9} {tol:>7}  {ok}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,419 @@
+"""A synthetic panel of Yunnan's poverty-alleviated and monitored households.
+
+Real microdata of the income monitoring system is not public. This generator draws a sample of
+households whose weighted aggregates match what is published (``data/public_statistics.yaml``)
+and whose histories have the structure income models need: persistent household differences,
+serially correlated shocks, occasional large shocks (illness, disaster), a labour-market shock
+year, and the plan's measures. Every parameter sits in ``data/synthetic_panel.yaml`` with a
+source or an assumption.
+
+How the calibration works: each source's income is a fixed part (sourced yuan amounts of
+measures: ranger and public-welfare wages, minimum-living allowance, collective dividends) plus
+a variable part drawn from the household's earning power. Each year, the variable part of each
+source is scaled by one factor so that the weighted mean per person equals the published (or
+interpolated) figure for that source. Measures therefore change *who* earns what, while the
+province's mean is pinned to the published series: the panel cannot claim income gains that
+the statistics do not show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from forecast.parameters import by_year, load_sourced_yaml
+from forecast.paths import data_file
+from forecast.schema import COLUMN_NAMES
+
+SOURCES = ("wage", "operating", "property", "transfer")
+FIRST_YEAR = 2016
+LAST_PUBLISHED_YEAR = 2022
+
+
+def load_generator_parameters(path: str | Path | None = None) -> dict[str, Any]:
+    """Read the generator's parameter file (default ``data/synthetic_panel.yaml``)."""
+    return load_sourced_yaml(path or data_file("synthetic_panel.yaml"))
+
+
+def anchor_means(params: dict[str, Any], years: np.ndarray) -> dict[str, np.ndarray]:
+    """Weighted mean per-capita income of each source in each year (yuan/person/year).
+
+    The total follows the published series; years between 2015 and 2021 are geometric with
+    the labour-shock year growing at a stated fraction of the others' rate. Shares of the
+    sources are interpolated between the years the parameter file gives.
+    """
+    income = params["income"]
+    published = {int(k): float(v) for k, v in income["mean_per_capita"].items()}
+    first, last = 2015, 2021
+    shock_year = int(income["labour_shock_year"])
+    relative = float(income["growth_2020_relative"])
+    # Solve (1+g)^(n-1) * (1 + relative*g) = ratio for the common growth rate g.
+    ratio, n = published[last] / published[first], last - first
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        g = (lo + hi) / 2
+        lo, hi = (g, hi) if (1 + g) ** (n - 1) * (1 + relative * g) < ratio else (lo, g)
+    totals = {first: published[first]}
+    for year in range(first + 1, LAST_PUBLISHED_YEAR + 1):
+        if year in published and year > last - 1:
+            totals[year] = published[year]
+        else:
+            rate = relative * g if year == shock_year else g
+            totals[year] = totals[year - 1] * (1 + rate)
+    shares = income["shares"]
+    means = {}
+    for source in SOURCES:
+        share = by_year({y: s[source] for y, s in shares.items()}, years)
+        means[source] = np.array([totals[int(y)] for y in years]) * share
+    return means
+
+
+@dataclass
+class _Households:
+    """Fixed attributes of the sampled households (one entry per household)."""
+
+    county: np.ndarray
+    village: np.ndarray
+    members: np.ndarray
+    labour: np.ndarray
+    head_age: np.ndarray  # in the as-of year
+    education: np.ndarray
+    relocated: np.ndarray
+    weight: np.ndarray
+
+
+def synthesize_panel(
+    households: int,
+    *,
+    seed: int,
+    as_of: int = LAST_PUBLISHED_YEAR,
+    parameters: dict[str, Any] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Draw a synthetic household panel calibrated to Yunnan's published statistics.
+
+    Parameters
+    ----------
+    households : int
+        Number of sampled households. Weights scale the sample to the province's 7.957
+        million people (about 2.1 million households); at full scale each weight is about 1.
+    seed : int
+        Seed of the generator: the same seed and size give the same panel.
+    as_of : int
+        Last year of the panel (2018 to 2022: later years have no published figure to
+        calibrate against). The panel covers 2016 through ``as_of``.
+    parameters : dict, optional
+        Parsed parameter file; default ``data/synthetic_panel.yaml``.
+    progress : bool
+        Show a progress bar over the simulated years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per household and year in the schema of :mod:`forecast.schema`.
+    """
+    if households < 1:
+        raise ValueError(f"households must be at least 1, got {households}")
+    if not FIRST_YEAR + 2 <= as_of <= LAST_PUBLISHED_YEAR:
+        raise ValueError(
+            f"as_of must be between {FIRST_YEAR + 2} and {LAST_PUBLISHED_YEAR}: "
+            f"later years have no published statistics to calibrate against (got {as_of})"
+        )
+    params = parameters or load_generator_parameters()
+    rng = np.random.default_rng(seed)
+    years = np.arange(FIRST_YEAR, as_of + 1)
+    county_codes, key_level, village_county = _counties_and_villages(params, rng)
+    hh = _draw_households(households, params, rng, village_county, span=years.size - 1)
+    columns = _simulate_years(hh, params, rng, years, village_county, progress)
+    return _assemble(hh, columns, years, county_codes, key_level, village_county)
+
+
+def _counties_and_villages(params, rng):
+    pop = params["population"]
+    n_counties, n_villages = int(pop["counties"]), int(pop["villages"])
+    sizes = rng.lognormal(0.0, float(pop["county_size_sigma"]), n_counties)
+    codes = np.array(
+        [f"53{c:04d}" for c in rng.choice(np.arange(100, 3500), n_counties, replace=False)]
+    )
+    key_level = np.zeros(n_counties, dtype=np.int8)  # index into schema.KEY_COUNTY_LEVELS
+    order = rng.permutation(n_counties)
+    n_nat, n_prov = int(pop["national_key_counties"]), int(pop["provincial_key_counties"])
+    key_level[order[:n_nat]] = 2
+    key_level[order[n_nat : n_nat + n_prov]] = 1
+    villages_per_county = np.maximum(1, np.round(n_villages * sizes / sizes.sum())).astype(int)
+    village_county = np.repeat(np.arange(n_counties), villages_per_county)
+    return codes, key_level, village_county
+
+
+def _draw_households(n, params, rng, village_county, span: int) -> _Households:
+    pop = params["population"]
+    # Villages hold households in proportion to their county's size: draw villages uniformly.
+    village = rng.integers(0, village_county.size, n)
+    members = 1 + np.minimum(
+        rng.poisson(float(pop["extra_members_mean"]), n), int(pop["max_members"]) - 1
+    )
+    # Heads are at least 20 in the first panel year and at most 90 in the last.
+    age = rng.normal(float(pop["head_age_mean"]), float(pop["head_age_sd"]), n)
+    head_age = np.clip(age, 20 + span, 90).astype(int)
+    able = float(pop["labour_share"]) * np.where(head_age >= 65, 0.6, 1.0)
+    labour = rng.binomial(members, able)
+    shares = pop["head_education_shares"]
+    education = rng.choice(len(shares), n, p=np.array(list(shares.values())) / sum(shares.values()))
+    relocated = rng.random(n) < float(pop["relocated_share"])
+    weight = np.full(n, float(pop["people"]) / members.sum())  # weighted people = 7.957 million
+    return _Households(
+        village_county[village], village, members, labour, head_age, education, relocated, weight
+    )
+
+
+def _propensity_threshold(target_count, weights, units, propensity) -> float:
+    """Threshold on ``propensity`` so that the weighted units below it reach ``target_count``."""
+    order = np.argsort(propensity)
+    reached = np.cumsum((weights * units)[order])
+    i = min(np.searchsorted(reached, target_count), order.size - 1)
+    return propensity[order[i]]
+
+
+def _simulate_years(hh: _Households, params, rng, years, village_county, progress):
+    inc, mea, mon = params["income"], params["measures"], params["monitoring"]
+    n, T = hh.members.size, years.size
+    w, m = hh.weight, hh.members
+    people = (w * m).sum()
+    targets = anchor_means(params, years)
+
+    # Persistent earning power by source (log scale), partly common across sources.
+    sd = float(inc["household_effect_sd"])
+    common = rng.normal(0, sd * 0.8, n)
+    effect = common[:, None] + rng.normal(0, sd * 0.6, (n, 4)) - (sd**2) / 2
+    rho, shock_sd = float(inc["shock_persistence"]), float(inc["shock_sd"])
+    ar = rng.normal(0, shock_sd / np.sqrt(1 - rho**2), (n, 4))
+
+    # Stable propensities: who tends to migrate, guard forests, hold a post, get dibao.
+    migrant_propensity = rng.gamma(2.0, 0.5, n)
+    ranger_rank = rng.random(n) - 0.3 * (hh.labour > 0)
+    post_rank = rng.random(n) + 0.25 * common / sd
+    dibao_rank = 0.5 * common / sd + 0.4 * (hh.labour / m) + rng.random(n) * 0.6
+    village_rank = rng.random(village_county.size)
+    tourism_village = village_rank < float(mea["tourism_village_share"])
+    dividend_rank = rng.random(village_county.size)
+    tourism_participant = rng.random(n) < float(mea["tourism_participation"])
+    trained_ever = np.zeros(n, dtype=bool)
+    monitored = np.zeros(n, dtype=bool)
+    monitored_type = np.zeros(n, dtype=np.int8)
+
+    out = {k: np.zeros((n, T)) for k in ("wage", "operating", "property", "transfer")}
+    flags = {
+        k: np.zeros((n, T), dtype=bool)
+        for k in (
+            "skills_training",
+            "migrant_work",
+            "public_welfare_post",
+            "forest_ranger",
+            "tourism_village",
+            "collective_dividend",
+            "microcredit",
+            "minimum_living_allowance",
+            "one_to_one_assistance",
+            "shock_illness",
+            "shock_disaster",
+            "monitored",
+        )
+    }
+    mtype = np.zeros((n, T), dtype=np.int8)
+    age_offset = years - years[-1]
+    prev_pc = None
+    for t, year in enumerate(
+        tqdm(years, desc="synthesising years", disable=None if progress else True)
+    ):
+        yr = [int(year)]
+        ar = rho * ar + rng.normal(0, shock_sd, (n, 4))
+        level = np.exp(effect + ar)
+        illness = rng.random(n) < float(inc["illness_probability"])
+        hit_village = rng.random(village_county.size) < float(inc["disaster_village_probability"])
+        disaster = hit_village[hh.village] & (
+            rng.random(n) < float(inc["disaster_household_probability"])
+        )
+        loss = float(inc["illness_income_loss"])
+
+        # Measures received this year.
+        lf = hh.labour
+        p_mig = by_year(mea["migrant_workers"], yr)[0] / (w * lf).sum()
+        migrants = rng.binomial(lf, np.clip(p_mig * migrant_propensity, 0, 1))
+        ranger_cut = _propensity_threshold(by_year(mea["forest_rangers"], yr)[0], w, 1, ranger_rank)
+        ranger = ranger_rank <= ranger_cut
+        post_cut = _propensity_threshold(
+            by_year(mea["public_welfare_posts"], yr)[0], w, 1, post_rank
+        )
+        post = (post_rank <= post_cut) & ~ranger
+        trained_share = by_year(mea["trained_person_times"], yr)[0] / 1.5 / w.sum()
+        trained = (lf > 0) & (rng.random(n) < trained_share)
+        credit = rng.random(n) < float(mea["microcredit_share"])
+        dibao_share = by_year(mea["minimum_living_share"], yr)[0]
+        dibao = dibao_rank + rng.normal(0, 0.05, n) <= np.quantile(dibao_rank, dibao_share)
+        tourism = (
+            (year >= int(mea["tourism_start_year"]))
+            & tourism_village[hh.village]
+            & tourism_participant
+        )
+        dividend = dividend_rank[hh.village] < by_year(mea["collective_dividend_share"], yr)[0]
+        if prev_pc is None or year < int(mea["one_to_one_start_year"]):
+            one_to_one = np.zeros(n, dtype=bool)
+        else:
+            one_to_one = prev_pc < float(mea["one_to_one_threshold"])
+
+        # Fixed (sourced amounts) and variable (earning-power) parts of each source.
+        local_workers = lf - migrants
+        premium = float(mea["migrant_wage_premium"])
+        migrant_part = migrants * premium * level[:, 0]
+        if year == int(inc["labour_shock_year"]):
+            migrant_part *= 1 - float(inc["labour_shock_migrant_wage_loss"])
+        wage_var = (local_workers * level[:, 0] + migrant_part) * np.where(
+            trained_ever, 1 + float(mea["training_wage_gain"]), 1.0
+        )
+        wage_fixed = ranger * float(mea["forest_ranger_wage"]) + post * float(
+            mea["public_welfare_wage"]
+        )
+        op_var = (
+            m * level[:, 1] * np.where(hh.relocated, float(mea["relocated_operating_factor"]), 1.0)
+        )
+        op_var *= (
+            1
+            + tourism * float(mea["tourism_operating_gain"])
+            + credit * float(mea["microcredit_operating_gain"])
+        )
+        prop_var = m * level[:, 2] * (1 + tourism)
+        prop_fixed = dividend * float(mea["collective_dividend_amount"])
+        older = (hh.head_age + age_offset[t]) >= 60
+        trans_var = m * level[:, 3] * (1 + 0.5 * older)
+        trans_fixed = dibao * m * by_year(mea["minimum_living_per_person"], yr)[0]
+
+        parts = {
+            "wage": (wage_fixed, wage_var * np.where(illness, 1 - loss, 1.0)),
+            "operating": (0.0, op_var * np.where(illness, 1 - loss, 1.0)),
+            "property": (prop_fixed, prop_var),
+            "transfer": (trans_fixed, trans_var),
+        }
+        for source, (fixed, variable) in parts.items():
+            fixed = np.broadcast_to(fixed, (n,))
+            scale = (targets[source][t] * people - (w * fixed).sum()) / (w * variable).sum()
+            if scale <= 0:
+                raise ValueError(
+                    f"{year} {source}: fixed measure amounts exceed the published mean; "
+                    "check data/synthetic_panel.yaml"
+                )
+            out[source][:, t] = fixed + scale * variable
+        # A disaster destroys part of a household's harvest and can turn its net operating
+        # income negative; the province's mean stays pinned to the published figure.
+        loss_range = inc["disaster_operating_loss"]
+        disaster_loss = rng.uniform(loss_range["low"], loss_range["high"], n)
+        out["operating"][:, t] *= np.where(disaster, 1 - disaster_loss, 1.0)
+        rescale = targets["operating"][t] * people / (w * out["operating"][:, t]).sum()
+        out["operating"][:, t] *= rescale
+
+        total = sum(out[s][:, t] for s in SOURCES)
+        pc = total / m
+        # Monitoring: identify the lowest-income and shocked households until the cumulative
+        # share of people reaches the year's figure; identified households stay monitored.
+        if year >= int(mon["start_year"]):
+            target_share = by_year(mon["people_share"], yr)[0]
+            shocked = illness | disaster
+            need = target_share * people - (w * m * monitored).sum()
+            if need > 0:
+                risk = np.log(np.maximum(pc, 100)) - 0.7 * shocked + rng.normal(0, 0.3, n)
+                risk[monitored] = np.inf
+                cut = _propensity_threshold(need, w, m, risk)
+                new = (risk <= cut) & ~monitored
+                marginal = rng.random(n) < float(mon["marginal_share"])
+                monitored_type[new] = np.where(shocked[new], 3, np.where(marginal[new], 2, 1))
+                monitored |= new
+
+        trained_ever |= trained
+        for name, value in (
+            ("skills_training", trained),
+            ("migrant_work", migrants > 0),
+            ("public_welfare_post", post),
+            ("forest_ranger", ranger),
+            ("tourism_village", tourism),
+            ("collective_dividend", dividend),
+            ("microcredit", credit),
+            ("minimum_living_allowance", dibao),
+            ("one_to_one_assistance", one_to_one),
+            ("shock_illness", illness),
+            ("shock_disaster", disaster),
+            ("monitored", monitored),
+        ):
+            flags[name][:, t] = value
+        mtype[:, t] = monitored_type
+        prev_pc = pc
+    return {"income": out, "flags": flags, "monitored_type": mtype}
+
+
+def _assemble(hh, columns, years, county_codes, key_level, village_county) -> pd.DataFrame:
+    from forecast.schema import HEAD_EDUCATION_LEVELS, KEY_COUNTY_LEVELS, MONITORED_TYPES
+
+    n, T = hh.members.size, years.size
+
+    def per_row(values: np.ndarray) -> np.ndarray:  # household attribute -> every row
+        return np.repeat(values, T)
+
+    # Pseudonymous ids in sample order, so rows come out sorted by (household_id, year).
+    ids = np.char.add("H", np.char.zfill(np.arange(n).astype(str), 7))
+    # Number villages within their county: code = county code + 3 digits.
+    within = np.zeros(village_county.size, dtype=int)
+    for c in range(county_codes.size):
+        idx = np.flatnonzero(village_county == c)
+        within[idx] = np.arange(idx.size)
+    village_codes = np.char.add(county_codes[village_county], np.char.zfill(within.astype(str), 3))
+    income = columns["income"]
+    flags = columns["flags"]
+    frame = {
+        "household_id": pd.array(per_row(ids), dtype="str"),
+        "year": np.tile(years, n).astype(np.int64),
+        "county_code": pd.array(per_row(county_codes[hh.county]), dtype="str"),
+        "village_code": pd.array(per_row(village_codes[hh.village]), dtype="str"),
+        "members": per_row(hh.members).astype(np.int64),
+        "labour_force": per_row(hh.labour).astype(np.int64),
+        "head_age": pd.array(per_row(hh.head_age) + np.tile(years - years[-1], n), dtype="Int64"),
+        "head_education": pd.Categorical.from_codes(
+            per_row(hh.education), categories=list(HEAD_EDUCATION_LEVELS)
+        ),
+        "wage_income": income["wage"].ravel(),
+        "operating_income": income["operating"].ravel(),
+        "property_income": income["property"].ravel(),
+        "transfer_income": income["transfer"].ravel(),
+        "weight": per_row(hh.weight),
+        "monitored": flags["monitored"].ravel(),
+        "monitored_type": pd.Categorical.from_codes(
+            columns["monitored_type"].ravel(), categories=list(MONITORED_TYPES)
+        ),
+        "relocated": per_row(hh.relocated),
+        "key_county": pd.Categorical.from_codes(
+            per_row(key_level[hh.county]), categories=list(KEY_COUNTY_LEVELS)
+        ),
+        "shock_illness": pd.array(flags["shock_illness"].ravel(), dtype="boolean"),
+        "shock_disaster": pd.array(flags["shock_disaster"].ravel(), dtype="boolean"),
+    }
+    for name in (
+        "skills_training",
+        "migrant_work",
+        "public_welfare_post",
+        "forest_ranger",
+        "tourism_village",
+        "collective_dividend",
+        "microcredit",
+        "minimum_living_allowance",
+        "one_to_one_assistance",
+    ):
+        frame[f"received_{name}"] = flags[name].ravel()
+    panel = pd.DataFrame(frame)
+    members = panel["members"].to_numpy()
+    panel["net_income_per_capita"] = (
+        panel[["wage_income", "operating_income", "property_income", "transfer_income"]].sum(axis=1)
+        / members
+    )
+    return panel[list(COLUMN_NAMES)]
