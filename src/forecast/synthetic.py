@@ -171,12 +171,14 @@ def _draw_households(n, params, rng, village_county, span: int) -> _Households:
     )
 
 
-def _propensity_threshold(target_count, weights, units, propensity) -> float:
-    """Threshold on ``propensity`` so that the weighted units below it reach ``target_count``."""
-    order = np.argsort(propensity)
-    reached = np.cumsum((weights * units)[order])
-    i = min(np.searchsorted(reached, target_count), order.size - 1)
-    return propensity[order[i]]
+def _select_lowest(target: float, weights: np.ndarray, units, propensity: np.ndarray) -> np.ndarray:
+    """Mask of the households with the lowest ``propensity`` whose weighted ``units`` add up
+    to ``target`` (a household is in when the midpoint of its weight falls under it)."""
+    order = np.argsort(propensity, kind="stable")
+    size = np.broadcast_to(weights * units, propensity.shape)[order]
+    chosen = np.zeros(propensity.size, dtype=bool)
+    chosen[order] = np.cumsum(size) - size / 2 < target
+    return chosen
 
 
 def _simulate_years(hh: _Households, params, rng, years, village_county, progress):
@@ -244,12 +246,9 @@ def _simulate_years(hh: _Households, params, rng, years, village_county, progres
         lf = hh.labour
         p_mig = by_year(mea["migrant_workers"], yr)[0] / (w * lf).sum()
         migrants = rng.binomial(lf, np.clip(p_mig * migrant_propensity, 0, 1))
-        ranger_cut = _propensity_threshold(by_year(mea["forest_rangers"], yr)[0], w, 1, ranger_rank)
-        ranger = ranger_rank <= ranger_cut
-        post_cut = _propensity_threshold(
-            by_year(mea["public_welfare_posts"], yr)[0], w, 1, post_rank
-        )
-        post = (post_rank <= post_cut) & ~ranger
+        ranger = _select_lowest(by_year(mea["forest_rangers"], yr)[0], w, 1, ranger_rank)
+        posts = by_year(mea["public_welfare_posts"], yr)[0]
+        post = _select_lowest(posts, w, 1, post_rank) & ~ranger
         trained_share = by_year(mea["trained_person_times"], yr)[0] / 1.5 / w.sum()
         trained = (lf > 0) & (rng.random(n) < trained_share)
         credit = rng.random(n) < float(mea["microcredit_share"])
@@ -300,13 +299,12 @@ def _simulate_years(hh: _Households, params, rng, years, village_county, progres
         }
         for source, (fixed, variable) in parts.items():
             fixed = np.broadcast_to(fixed, (n,))
-            scale = (targets[source][t] * people - (w * fixed).sum()) / (w * variable).sum()
-            if scale <= 0:
-                raise ValueError(
-                    f"{year} {source}: fixed measure amounts exceed the published mean; "
-                    "check data/synthetic_panel.yaml"
-                )
-            out[source][:, t] = fixed + scale * variable
+            target = targets[source][t] * people
+            scale = (target - (w * fixed).sum()) / (w * variable).sum()
+            if scale > 0:
+                out[source][:, t] = fixed + scale * variable
+            else:  # a tiny sample drew too many recipients: scale the whole source instead
+                out[source][:, t] = (fixed + variable) * target / (w * (fixed + variable)).sum()
         # A disaster destroys part of a household's harvest and can turn its net operating
         # income negative; the province's mean stays pinned to the published figure.
         loss_range = inc["disaster_operating_loss"]
@@ -326,8 +324,7 @@ def _simulate_years(hh: _Households, params, rng, years, village_county, progres
             if need > 0:
                 risk = np.log(np.maximum(pc, 100)) - 0.7 * shocked + rng.normal(0, 0.3, n)
                 risk[monitored] = np.inf
-                cut = _propensity_threshold(need, w, m, risk)
-                new = (risk <= cut) & ~monitored
+                new = _select_lowest(need, w, m, risk) & ~monitored
                 marginal = rng.random(n) < float(mon["marginal_share"])
                 monitored_type[new] = np.where(shocked[new], 3, np.where(marginal[new], 2, 1))
                 monitored |= new
