@@ -30,5 +30,9 @@ def test_notebook_runs_in_smoke_mode(path: Path, tmp_path, monkeypatch) -> None:
         f"{path.name} is committed with outputs"
     )
     _inject_smoke(notebook)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={
-        "metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()

@@ -84,11 +84,15 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("household_id", "str", "-", "pseudonymous household identifier (户编号, hashed)"),
-    Column("year", "int", "year", "income year (monitoring year, October to September)", 2010, 2035),
+    Column(
+        "year", "int", "year", "income year (monitoring year, October to September)", 2010, 2035
+    ),
     Column("county_code", "str", "-", "county (县) administrative code, 6 digits"),
     Column("village_code", "str", "-", "administrative village (行政村) code"),
     Column("members", "int", "persons", "household members (家庭人口)", 1, 20),
-    Column("labour_force", "int", "persons", "members able to work (劳动力), at most members", 0, 20),
+    Column(
+        "labour_force", "int", "persons", "members able to work (劳动力), at most members", 0, 20
+    ),
     Column("head_age", "int", "years", "age of the household head", 16, 110, required=False),
     Column(
         "head_education",
@@ -98,7 +102,9 @@ COLUMNS: tuple[Column, ...] = (
         categories=HEAD_EDUCATION_LEVELS,
         required=False,
     ),
-    Column("wage_income", "float", "yuan/household/year", "wage income (工资性收入)", 0, INCOME_MAX),
+    Column(
+        "wage_income", "float", "yuan/household/year", "wage income (工资性收入)", 0, INCOME_MAX
+    ),
     Column(
         "operating_income",
         "float",
@@ -156,12 +162,11 @@ COLUMNS: tuple[Column, ...] = (
         "county is a national or provincial key assisted county (乡村振兴重点帮扶县)",
         categories=KEY_COUNTY_LEVELS,
     ),
-    Column("shock_illness", "bool", "-", "serious illness or injury this year (因病)", required=False),
-    Column("shock_disaster", "bool", "-", "natural disaster hit this year (因灾)", required=False),
-    *(
-        Column(f"received_{m}", "bool", "-", f"received measure '{m}' this year")
-        for m in MEASURES
+    Column(
+        "shock_illness", "bool", "-", "serious illness or injury this year (因病)", required=False
     ),
+    Column("shock_disaster", "bool", "-", "natural disaster hit this year (因灾)", required=False),
+    *(Column(f"received_{m}", "bool", "-", f"received measure '{m}' this year") for m in MEASURES),
 )
 
 COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
