@@ -193,3 +193,39 @@ def format_report(report: pd.DataFrame) -> str:
             f"{row.target:<52} {value(row.synthetic):>14} {value(row.published):>14} {diff:>9} {tol:>7}  {ok}"
         )
     return "\n".join(lines)
+
+
+def weighted_quantiles(
+    panel: pd.DataFrame, column: str = "net_income_per_capita", probs=(0.1, 0.25, 0.5, 0.75, 0.9)
+) -> pd.DataFrame:
+    """Per-year quantiles of a per-person column, each household weighted by its people."""
+    rows = {}
+    for year, group in panel.groupby("year"):
+        order = np.argsort(group[column].to_numpy())
+        values = group[column].to_numpy()[order]
+        people = (group["weight"] * group["members"]).to_numpy()[order]
+        cumulative = (np.cumsum(people) - people / 2) / people.sum()
+        rows[year] = np.interp(probs, cumulative, values)
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=[f"p{round(p * 100)}" for p in probs]
+    )
+
+
+def share_of_people_below(panel: pd.DataFrame, line_by_year) -> pd.Series:
+    """Share of people whose household's per-capita net income is under the year's line.
+
+    ``line_by_year`` maps a year (or an array of years) to the line in yuan per person.
+    """
+    line = np.asarray(line_by_year(panel["year"].to_numpy()), dtype=float)
+    people = panel["weight"] * panel["members"]
+    below = people * (panel["net_income_per_capita"].to_numpy() < line)
+    return below.groupby(panel["year"]).sum() / people.groupby(panel["year"]).sum()
+
+
+def published_yunnan_series() -> pd.Series:
+    """Published per-capita net income of Yunnan's alleviated population, by year."""
+    stats = yaml.safe_load(data_file("public_statistics.yaml").read_text(encoding="utf-8"))
+    series = stats["series"]["yunnan_net_income_alleviated"]
+    return pd.Series(
+        {int(year): float(entry["value"]) for year, entry in series.items()}, name="published"
+    )
