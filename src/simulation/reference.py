@@ -1,0 +1,98 @@
+"""The per-household reference model: one Mesa agent per household, the same rules.
+
+Institutions (counties, villages, market entities, monitoring) are those of
+:class:`simulation.model.ProvinceBase`; each household is a :class:`Household` agent holding a
+:class:`~simulation.households.HouseholdBlock` of one row and stepping it with its own draws.
+It exists to check the vectorised model (the two must give the same distribution of outcomes)
+and to measure how much the vectorisation buys. Use it for a few thousand households.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from simulation.households import HouseholdBlock, MonthContext
+from simulation.model import ProvinceBase, household_columns
+from simulation.population import Population
+
+
+class Household(mesa.Agent):
+    """A household: its state (a block of one row) and its monthly step."""
+
+    def __init__(self, model: ReferenceProvince, columns: dict[str, np.ndarray], years: int):
+        super().__init__(model)
+        self.block = HouseholdBlock(columns, years)
+
+    def step(self, ctx: MonthContext) -> None:
+        """Draw this household's shocks and innovations, then apply the monthly rules."""
+        streams = self.model.streams
+        draws = {
+            "innovation": streams["households.dynamics"].standard_normal((4, 1)),
+            "illness": streams["households.shocks"].random(1),
+            "disaster": streams["households.shocks"].random(1),
+            "screen": streams["households.screening"].random(1),
+        }
+        self.block.step(ctx, draws)
+
+
+class ReferenceProvince(ProvinceBase):
+    """The province with one agent per household (same parameters as :class:`Province`)."""
+
+    def _build_households(self, population: Population) -> None:
+        columns = household_columns(population)
+        years = self.months // 12 + 1
+        self.households = [
+            Household(
+                self,
+                {
+                    k: (v[:, i : i + 1] if k == "income" else v[i : i + 1])
+                    for k, v in columns.items()
+                },
+                years,
+            )
+            for i in range(population.size)
+        ]
+
+    def household_arrays(self) -> dict[str, np.ndarray]:
+        threshold = getattr(self, "threshold", np.inf)
+        states = [h.block.state(threshold) for h in self.households]
+        return {k: np.concatenate([s[k] for s in states]) for k in states[0]}
+
+    def grant(self, idx, start, end, source, amount) -> None:
+        idx = np.asarray(idx)
+        start = np.broadcast_to(start, idx.shape)
+        end = np.broadcast_to(end, idx.shape)
+        amount = np.broadcast_to(amount, idx.shape)
+        for i, s, e, a in zip(idx, start, end, amount, strict=True):
+            self.households[i].block.grant([0], s, e, source, a)
+
+    def insure(self, idx, until, cover) -> None:
+        for i in np.asarray(idx):
+            self.households[i].block.insure(0, until, cover)
+
+    def mark_tourism(self, village_is_tourism) -> None:
+        for h in self.households:
+            h.block.tourism_village = village_is_tourism[h.block.village]
+
+    def enrol(self, enrolled, preventive) -> None:
+        for h, flag in zip(self.households, enrolled, strict=True):
+            h.block.enrolled = np.array([flag])
+            h.block.preventive = np.array([preventive])
+
+    def advance_households(self, ctx: MonthContext) -> None:
+        self.agents_by_type[Household].shuffle_do("step", ctx)
+
+    def household_totals(self) -> np.ndarray:
+        return np.sum([h.block.income[:, 0] * h.block.weight[0] for h in self.households], axis=0)
+
+    def close_household_year(self) -> np.ndarray:
+        return np.hstack([h.block.close_year() for h in self.households])
+
+    def monitoring_counters(self) -> dict[str, np.ndarray]:
+        keys = ("newly_under", "newly_detected", "delay_weighted", "assistance_paid")
+        return {k: np.sum([getattr(h.block, k) for h in self.households], axis=0) for k in keys}
+
+    def household_incomes(self) -> np.ndarray:
+        """Current yearly income rate by source of every household, shape (4, n)."""
+        return np.hstack([h.block.income for h in self.households])

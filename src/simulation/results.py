@@ -1,0 +1,53 @@
+"""What one replication of the simulation returns: the contract between the model
+(``simulation.model``) and the Monte Carlo layer (``simulation.montecarlo``).
+
+Fields may be added; none is removed or renamed without changing both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class ReplicationResult:
+    """Outcome of one simulated path of the province.
+
+    Attributes
+    ----------
+    scenario : str
+        Scenario name.
+    seed : int
+        Seed of the replication (its generator derives every random stream from it).
+    as_of : int
+        Last observed year; the simulation runs from January of ``as_of + 1``.
+    annual : pandas.DataFrame
+        Indexed by simulated ``year``. Columns (yuan per person per year, means weighted by
+        ``weight * members``): ``net_income_per_capita``, ``wage``, ``operating``,
+        ``property``, ``transfer``; ``line_yuan`` (monitoring line used that year);
+        ``share_people_under_line``; ``households_newly_under_line`` (weighted count);
+        ``share_newly_under_detected`` and ``mean_detection_delay_months`` (of those newly
+        under the line, how many the monitoring system found and how fast).
+    monthly : pandas.DataFrame
+        Indexed by ``month`` (``pandas.Period``, freq "M"). Per-capita income of that month
+        by source, in yuan per person per month: ``wage``, ``operating``, ``property``,
+        ``transfer``, ``net_income_per_capita``.
+    cost : pandas.DataFrame
+        Long table with ``measure``, ``year``, ``cost_yuan`` (public spending on the measure).
+    reach : pandas.DataFrame
+        Long table with ``measure``, ``year``, ``households`` (weighted households reached).
+    parameters : dict of str to float
+        Parameter values drawn for this replication (effect sizes within their ranges), so
+        that every figure can be traced back.
+    """
+
+    scenario: str
+    seed: int
+    as_of: int
+    annual: pd.DataFrame
+    monthly: pd.DataFrame
+    cost: pd.DataFrame
+    reach: pd.DataFrame
+    parameters: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,79 @@
+"""Risk targeting: the risk package's model as a scorer over the simulated households.
+
+The monitoring system calls ``risk_scorer(state) -> probabilities`` each January. The risk
+model scores a household from its recent yearly history; :class:`PanelRiskScorer` builds that
+history from the panel (years up to ``as_of``) and the simulated years so far
+(``state["annual_history"]``), then scores all households in one vectorised call
+(``forecast.risk.compute_features`` and ``RiskModel.predict_proba``).
+
+Simulated years copy the household's ``as_of`` row for everything but incomes and the
+monitoring flag: size, labour, relocation and the measures received are held at their last
+observed values (an assumption: the simulation does not map its levers to the panel's
+``received_*`` columns).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SOURCES = ("wage", "operating", "property", "transfer")
+
+
+class PanelRiskScorer:
+    """Score simulated households with a fitted :class:`forecast.risk.RiskModel`.
+
+    Parameters
+    ----------
+    model : forecast.risk.RiskModel
+        Fitted risk model (``predict_proba`` over features, ``line_`` its monitoring line).
+    panel : pandas.DataFrame
+        The panel the simulation's :class:`~simulation.Population` was built from.
+    as_of : int
+        The population's ``as_of`` year.
+    """
+
+    def __init__(self, model, panel: pd.DataFrame, as_of: int) -> None:
+        from forecast.risk.features import WINDOW
+
+        self.model = model
+        self.window = WINDOW
+        self.as_of = as_of
+        # Same filter as Population.from_panel: the template rows are in the population's order.
+        self.current = panel[panel["year"] == as_of].reset_index(drop=True)
+        self.history = panel[(panel["year"] > as_of - WINDOW) & (panel["year"] <= as_of)]
+
+    def __call__(self, state: dict) -> np.ndarray:
+        """Probability of each household falling under the line in ``state["year"]``."""
+        from forecast.risk import compute_features
+
+        frames = [self.history]
+        for year, income in sorted(state.get("annual_history", {}).items()):
+            rows = self.current.copy()
+            rows["year"] = year
+            for i, source in enumerate(SOURCES):
+                rows[f"{source}_income"] = np.maximum(income[i], 0.0) if i != 1 else income[i]
+            rows["net_income_per_capita"] = income.sum(axis=0) / rows["members"].to_numpy()
+            rows["monitored"] = state["monitored"]
+            frames.append(rows)
+        rows = pd.concat(frames, ignore_index=True)
+        last = int(rows["year"].max())
+        rows = rows[rows["year"] > last - self.window]
+        features = compute_features(rows, self.model.line_)
+        probability = self.model.predict_proba(features.values)
+        order = pd.Index(features.household_id).get_indexer(self.current["household_id"])
+        if (order < 0).any():
+            raise ValueError("risk scorer: a simulated household has no history row")
+        return probability[order]
+
+
+def registered_risk_scorer(panel: pd.DataFrame, as_of: int, alias: str = "champion"):
+    """Return a :class:`PanelRiskScorer` for the registered ``household-risk@ALIAS`` model.
+
+    Needs MLflow and a registered model (``zengshou risk train``); the simulation itself
+    never does, and runs with ``targeting="income"`` or any other scorer without it.
+    """
+    from forecast import tracking
+
+    loaded = tracking.load_risk_model(alias=alias)
+    return PanelRiskScorer(loaded.unwrap_python_model().model, panel, as_of)
