@@ -103,3 +103,497 @@ def standard_tags() -> dict[str, str]:
     from importlib.metadata import version
 
     return {"zengshou.code_version": code_version(), "zengshou.version": version("zengshou")}
+
+
+# --- Monte Carlo runs of the simulation (simulation.montecarlo) ---------------------------
+
+
+def log_simulation_run(
+    experiment_name: str,
+    run_name: str,
+    scenario_files: list[str | Path],
+    params: dict[str, object],
+    seeds: list[int],
+    data_fingerprint: str | None,
+    metrics: dict[str, float],
+    artifacts: list[str | Path] | tuple[str | Path, ...] = (),
+    tags: dict[str, str] | None = None,
+) -> str:
+    """Record one simulation run so that every reported figure can be traced back.
+
+    Logs each scenario file (as an artifact under ``scenario/``, with its SHA-256 as a param),
+    the parameters, the replication seeds (``seeds.json``), the data fingerprint and code
+    version (params and tags), the metrics, and the given artifact files (plots,
+    ``summary.json``).
+
+    Returns
+    -------
+    str
+        The MLflow run id.
+    """
+    import math
+
+    import mlflow
+
+    experiment_id = experiment(experiment_name)
+    fingerprints = {Path(f).name: file_fingerprint(f) for f in scenario_files}
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+        mlflow.set_tags({**standard_tags(), **(tags or {})})
+        logged = {
+            **{k: str(v) for k, v in params.items()},
+            "data_fingerprint": data_fingerprint or "unknown",
+            "code_version": code_version(),
+            "replications": str(len(seeds)),
+        }
+        for name, digest in fingerprints.items():
+            logged[f"scenario_sha256.{name}"] = digest
+        mlflow.log_params(logged)
+        mlflow.log_dict({"seeds": [int(s) for s in seeds]}, "seeds.json")
+        mlflow.log_metrics(
+            {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(v)}
+        )
+        for path in scenario_files:
+            mlflow.log_artifact(str(path), artifact_path="scenario")
+        for path in artifacts:
+            mlflow.log_artifact(str(path))
+        return run.info.run_id
+
+
+# -- income forecasting (forecast.forecasters, forecast.backtesting) -----------------------------
+
+FORECAST_BACKTEST_EXPERIMENT = "forecast-backtest"
+FORECAST_TRAIN_EXPERIMENT = "forecast-train"
+
+
+def _forecaster_pyfunc():
+    """A pyfunc wrapper that loads a panel forecaster saved with joblib by this project.
+
+    Defined lazily so that importing this module does not import MLflow's pyfunc machinery.
+    MLflow pickles the wrapper by value; the forecaster itself is a joblib artifact written and
+    read only by zengshou (load models only from stores you trust, as with any pickle).
+    """
+    import mlflow.pyfunc
+
+    class PanelForecasterModel(mlflow.pyfunc.PythonModel):
+        def load_context(self, context) -> None:
+            import joblib
+
+            self.forecaster = joblib.load(context.artifacts["forecaster"])
+
+        def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
+            horizon = int((params or {}).get("horizon", 1))
+            return self.forecaster.predict(model_input, horizon=horizon)
+
+    return PanelForecasterModel()
+
+
+def log_panel_forecaster(
+    forecaster,
+    panel: pd.DataFrame,
+    *,
+    horizon: int = 1,
+    name: str = "forecaster",
+    registered_model_name: str | None = None,
+    n_example_units: int = 3,
+) -> None:
+    """Log a fitted panel forecaster to the active run as a pyfunc model.
+
+    The input example is the full history of a few units; the signature is inferred from it
+    and from the forecast it gives, with ``horizon`` as an inference parameter.
+    """
+    import tempfile
+
+    import joblib
+    import mlflow
+    from mlflow.models import infer_signature
+
+    id_col = forecaster.id_col
+    units = panel[id_col].drop_duplicates().iloc[:n_example_units]
+    example = panel[panel[id_col].isin(units)].reset_index(drop=True)
+    columns = [id_col, forecaster.time_col, *_forecaster_columns(forecaster)]
+    example = example[[c for c in dict.fromkeys(columns) if c in example.columns]]
+    example = _plain_dtypes(example)
+    output = _plain_dtypes(forecaster.predict(example, horizon=horizon))
+    signature = infer_signature(example, output, params={"horizon": int(horizon)})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "forecaster.joblib"
+        joblib.dump(forecaster, path)
+        mlflow.pyfunc.log_model(
+            name=name,
+            python_model=_forecaster_pyfunc(),
+            artifacts={"forecaster": str(path)},
+            signature=signature,
+            input_example=example,
+            registered_model_name=registered_model_name,
+        )
+
+
+def _forecaster_columns(forecaster) -> list[str]:
+    """Panel columns a forecaster reads (target, parts of a total, covariates)."""
+    columns = list(getattr(forecaster, "components", None) or [forecaster.target])
+    return columns + list(forecaster.features or [])
+
+
+def _plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categories and pyarrow strings as plain objects, which MLflow's schemas understand."""
+    converted = {
+        c: frame[c].astype(object)
+        for c in frame.columns
+        if isinstance(frame[c].dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(frame[c])
+    }
+    return frame.assign(**converted) if converted else frame
+
+
+def log_forecast_backtest(
+    results: pd.DataFrame,
+    panel: pd.DataFrame,
+    params: dict,
+    *,
+    best_model=None,
+    run_name: str | None = None,
+) -> str:
+    """Log a backtest table (from :func:`forecast.backtesting.backtest`) as one MLflow run.
+
+    Logs ``params``, the data fingerprint and code version, every model's mean metrics over
+    origins (``<model>.<metric>``) and per origin (with ``step=origin``), the table as a CSV
+    artifact and, when given, the best model refitted on the full panel. Returns the run id.
+    """
+    import mlflow
+
+    from forecast.backtesting import summarize
+
+    experiment_id = experiment(FORECAST_BACKTEST_EXPERIMENT)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+        mlflow.set_tags(standard_tags() | {"zengshou.data_fingerprint": data_fingerprint(panel)})
+        mlflow.log_params({k: str(v) for k, v in params.items()} | {"n_rows": len(panel)})
+        summary = summarize(results)
+        for model, row in summary.iterrows():
+            mlflow.log_metrics({f"{model}.{k}": float(v) for k, v in row.items() if pd.notna(v)})
+        for record in results.to_dict("records"):
+            metrics = {
+                f"{record['model']}.origin.{k}": float(record[k])
+                for k in ("mae", "coverage_80", "coverage_95", "pinball")
+                if pd.notna(record[k])
+            }
+            mlflow.log_metrics(metrics, step=int(record["origin"]))
+        mlflow.log_text(results.to_csv(index=False), "backtest.csv")
+        mlflow.log_param("best_model", summary.index[0])
+        if best_model is not None:
+            log_panel_forecaster(best_model, panel, horizon=int(params.get("horizon", 1)))
+        return run.info.run_id
+
+
+def log_forecast_training(
+    forecaster,
+    panel: pd.DataFrame,
+    *,
+    horizon: int = 1,
+    metrics: dict[str, float] | None = None,
+    registered_model_name: str | None = None,
+    run_name: str | None = None,
+) -> str:
+    """Log a fitted forecaster, its hyper-parameters and the data fingerprint; return run id."""
+    import mlflow
+
+    experiment_id = experiment(FORECAST_TRAIN_EXPERIMENT)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+        mlflow.set_tags(standard_tags() | {"zengshou.data_fingerprint": data_fingerprint(panel)})
+        params = {k: str(v) for k, v in forecaster.get_params(deep=False).items()}
+        mlflow.log_params(params | {"model": type(forecaster).__name__, "n_rows": len(panel)})
+        mlflow.log_param("n_calibration", getattr(forecaster, "n_calibration_", None))
+        if metrics:
+            mlflow.log_metrics(metrics)
+        log_panel_forecaster(
+            forecaster, panel, horizon=horizon, registered_model_name=registered_model_name
+        )
+        return run.info.run_id
+
+
+# --- Return-to-poverty risk model (forecast.risk) -----------------------------------------
+#
+# The model is registered as RISK_MODEL_NAME; the first version gets the alias "champion",
+# later ones only when promoted (``zengshou risk promote VERSION``). What the service reports
+# comes from ``describe_registered_model()``: model-version tags (trained_at, line_version,
+# label, kind, evaluation metrics), the run's params and metrics, and the input columns.
+
+RISK_MODEL_NAME = "household-risk"
+RISK_EXPERIMENT = "household-risk"
+RISK_CHAMPION = "champion"
+_RISK_TAGGED_METRICS = ("auc", "average_precision", "brier", "ece", "recall_top5", "recall_top10")
+
+
+def risk_input_columns() -> list[dict[str, object]]:
+    """Panel columns as the risk model sees them: name, type, unit, required, used.
+
+    Every schema column may be sent; ``used`` ones enter the features and ``required`` ones
+    must be present and non-missing.
+    """
+    from forecast.risk.features import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+    from forecast.schema import COLUMNS
+
+    used = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    return [
+        {
+            "name": c.name,
+            "type": c.kind,
+            "unit": c.unit,
+            "required": c.name in REQUIRED_COLUMNS,
+            "used": c.name in used,
+        }
+        for c in COLUMNS
+    ]
+
+
+def risk_signature():
+    """MLflow signature of the risk pyfunc: panel rows in, one row per household out.
+
+    Input columns are typed ``Any`` on purpose: MLflow's strict enforcement refuses a pandas
+    categorical for a string column, a nullable boolean and an integer for a float, all of
+    which panels carry. The pyfunc checks the rows itself and names row, field and reason.
+    The real types are in :func:`risk_input_columns` (and ``describe_registered_model``).
+    """
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, DataType, Schema
+    from mlflow.types.schema import AnyType, Array
+
+    inputs = [ColSpec(AnyType(), c["name"], required=c["required"]) for c in risk_input_columns()]
+    outputs = [
+        ColSpec(DataType.string, "household_id"),
+        ColSpec(DataType.long, "score_year"),
+        ColSpec(DataType.double, "probability"),
+        ColSpec(DataType.string, "band"),
+        ColSpec(DataType.boolean, "flag"),
+        ColSpec(Array(DataType.string), "reasons"),
+        ColSpec(DataType.double, "line_yuan"),
+        ColSpec(DataType.string, "line_version"),
+    ]
+    return ModelSignature(inputs=Schema(inputs), outputs=Schema(outputs))
+
+
+def register_risk_model(
+    model,
+    metrics: dict,
+    *,
+    panel: pd.DataFrame | None = None,
+    panel_source: str | None = None,
+    random_state: int | None = None,
+    name: str = RISK_MODEL_NAME,
+    experiment_name: str = RISK_EXPERIMENT,
+) -> str:
+    """Log a trained risk model's run and register it; return the new version (as a string).
+
+    Parameters
+    ----------
+    model : forecast.risk.RiskModel
+        Fitted model (from ``train_risk_model``).
+    metrics : dict
+        Its evaluation (the second value ``train_risk_model`` returns).
+    panel : DataFrame, optional
+        Training panel; its fingerprint and size are logged.
+    panel_source : str, optional
+        Where the panel came from (file path, or "synthesize_panel(n, seed=...)").
+    random_state : int, optional
+        Seed used in training.
+
+    The run logs hyper-parameters, years, label, monitoring-line version, data fingerprint and
+    code version as params; the served model's metrics (and ``challenger_*``) as metrics; the
+    evaluation tables as CSV artifacts; and the model as a pyfunc (``model/``) whose only
+    artifact is the joblib-dumped :class:`RiskModel`. The registered version carries tags
+    ``trained_at``, ``line_version``, ``label``, ``kind``, ``evaluate_year``, ``train_until``,
+    ``code_version`` and the main metrics. The first version becomes ``champion``.
+    """
+    import math
+    import tempfile
+    from datetime import UTC, datetime
+    from importlib.metadata import version as package_version
+
+    import joblib
+    import mlflow
+    from mlflow import MlflowClient
+
+    from forecast.risk.pyfunc import ARTIFACT, RiskPyfunc
+
+    experiment_id = experiment(experiment_name)
+    trained_at = datetime.now(UTC).isoformat(timespec="seconds")
+    line = model.line_
+    params = {f"model.{k}": v for k, v in model.get_params().items()}
+    params |= {
+        "kind": model.kind,
+        "label": metrics["label"],
+        "fit_years": ",".join(map(str, metrics["fit_years"])),
+        "train_until": metrics["calibration_year"],
+        "evaluate_year": metrics["evaluate_year"],
+        "line_version": line.version,
+        "random_state": random_state,
+        "panel_source": panel_source or "DataFrame",
+        "code_version": code_version(),
+        **{f"examples.{k}": v for k, v in metrics["examples"].items()},
+    }
+    if panel is not None:
+        params |= {
+            "data_fingerprint": data_fingerprint(panel),
+            "panel_households": int(panel["household_id"].nunique()),
+            "panel_years": f"{int(panel['year'].min())}-{int(panel['year'].max())}",
+        }
+    scalars = {k: v for k, v in metrics["scalars"].items() if math.isfinite(v)}
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"risk-{model.kind}") as run:
+        mlflow.set_tags(
+            standard_tags()
+            | {
+                "zengshou.component": "risk",
+                "risk.trained_at": trained_at,
+                "risk.line_version": line.version,
+            }
+        )
+        mlflow.log_params({k: str(v) for k, v in params.items()})
+        mlflow.log_metrics(scalars)
+        for table in ("summary", "subgroups", "calibration", "capacity", "label_rates"):
+            frame = metrics[table]
+            text = frame.to_csv(index=table == "summary")
+            mlflow.log_text(text, f"evaluation/{table}.csv")
+        mlflow.log_text(line.table().to_csv(index=False), "monitoring_line.csv")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = f"{tmp}/risk_model.joblib"
+            joblib.dump(model, path)
+            requirements = [
+                f"{p}=={package_version(p)}"
+                for p in ("mlflow", "numpy", "pandas", "scikit-learn", "joblib", "pyyaml")
+            ]
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=RiskPyfunc(),
+                artifacts={ARTIFACT: path},
+                signature=risk_signature(),
+                pip_requirements=requirements,
+                metadata={
+                    "line_version": line.version,
+                    "trained_at": trained_at,
+                    "label": metrics["label"],
+                    "kind": model.kind,
+                },
+            )
+        run_id = run.info.run_id
+
+    client = MlflowClient()
+    try:
+        client.get_registered_model(name)
+    except mlflow.exceptions.MlflowException:
+        client.create_registered_model(
+            name,
+            description=(
+                "Calibrated probability that a household's per-capita net income falls under "
+                "next year's monitoring line, with band, visit flag and reasons. Input: panel "
+                "rows (forecast.schema) of 1-5 recent years per household. See "
+                "forecast.tracking.describe_registered_model."
+            ),
+        )
+    registered = client.create_model_version(name, info.model_uri, run_id=run_id)
+    version = str(registered.version)
+    tags = {
+        "trained_at": trained_at,
+        "line_version": line.version,
+        "label": metrics["label"],
+        "kind": model.kind,
+        "train_until": str(metrics["calibration_year"]),
+        "evaluate_year": str(metrics["evaluate_year"]),
+        "code_version": code_version(),
+        **{f"metric.{k}": f"{scalars[k]:.4f}" for k in _RISK_TAGGED_METRICS if k in scalars},
+    }
+    for key, value in tags.items():
+        client.set_model_version_tag(name, version, key, value)
+    try:
+        client.get_model_version_by_alias(name, RISK_CHAMPION)
+    except mlflow.exceptions.MlflowException:
+        client.set_registered_model_alias(name, RISK_CHAMPION, version)
+    return version
+
+
+def set_risk_alias(version: str | int, alias: str = RISK_CHAMPION, name: str = RISK_MODEL_NAME):
+    """Point ``alias`` (default ``champion``) at ``version`` of the risk model.
+
+    Raises
+    ------
+    ValueError
+        If the version does not exist.
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    configure()
+    client = MlflowClient()
+    try:
+        client.get_model_version(name, str(version))
+    except mlflow.exceptions.MlflowException:
+        known = sorted(
+            (int(v.version) for v in client.search_model_versions(f"name='{name}'")),
+        )
+        raise ValueError(
+            f"model {name!r} has no version {version!r} (versions: {known or 'none'})"
+        ) from None
+    client.set_registered_model_alias(name, alias, str(version))
+
+
+def load_risk_model(alias: str = RISK_CHAMPION, name: str = RISK_MODEL_NAME):
+    """Load ``models:/NAME@ALIAS`` as an MLflow pyfunc (``predict(rows)`` scores households).
+
+    ``model.unwrap_python_model().model`` is the :class:`forecast.risk.RiskModel` itself, for
+    callers that want ``score`` without MLflow's input checks.
+    """
+    import mlflow
+
+    configure()
+    return mlflow.pyfunc.load_model(f"models:/{name}@{alias}")
+
+
+def describe_registered_model(
+    alias: str | None = RISK_CHAMPION,
+    *,
+    version: str | int | None = None,
+    name: str = RISK_MODEL_NAME,
+) -> dict[str, object]:
+    """What a registered risk-model version is: for the service's ``/model`` answer.
+
+    Parameters
+    ----------
+    alias : str, optional
+        Alias to describe (default ``champion``); ignored when ``version`` is given.
+    version : str or int, optional
+        Version to describe.
+
+    Returns
+    -------
+    dict
+        ``name``, ``version``, ``aliases``, ``run_id``, ``model_uri``, ``trained_at``,
+        ``line_version``, ``label``, ``kind``, ``train_until``, ``evaluate_year``,
+        ``code_version``, ``metrics`` (dict of the run's metrics), ``params`` (the run's
+        params), ``tags`` (the version's tags) and ``input_columns`` (name, type, unit,
+        required).
+    """
+    from mlflow import MlflowClient
+
+    configure()
+    client = MlflowClient()
+    if version is not None:
+        found = client.get_model_version(name, str(version))
+    else:
+        found = client.get_model_version_by_alias(name, alias)
+    run = client.get_run(found.run_id)
+    tags = dict(found.tags)
+    return {
+        "name": name,
+        "version": str(found.version),
+        "aliases": list(found.aliases),
+        "run_id": found.run_id,
+        "model_uri": f"models:/{name}/{found.version}",
+        "trained_at": tags.get("trained_at"),
+        "line_version": tags.get("line_version"),
+        "label": tags.get("label"),
+        "kind": tags.get("kind"),
+        "train_until": tags.get("train_until"),
+        "evaluate_year": tags.get("evaluate_year"),
+        "code_version": tags.get("code_version"),
+        "metrics": dict(run.data.metrics),
+        "params": dict(run.data.params),
+        "tags": tags,
+        "input_columns": risk_input_columns(),
+    }
