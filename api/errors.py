@@ -1,0 +1,105 @@
+"""One error schema for every non-2xx answer, and the handlers that produce it.
+
+Error bodies never carry a stack trace or a submitted value: validation errors keep the path of
+the bad field (``loc``), the rule it broke (``type``) and a generic message, and drop pydantic's
+``input`` and ``ctx``. Logs get the request id and the exception class, never its message,
+because messages from data libraries tend to quote the data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.schemas import ErrorResponse
+
+CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    502: "reload_failed",
+    503: "not_ready",
+}
+
+# Messages we write ourselves; Starlette's defaults ("Not Found") are fine as they are.
+MESSAGES: dict[int, str] = {
+    422: "The request does not match the schema; see details.",
+    500: "Internal error. Quote the request id when reporting it.",
+}
+
+
+def request_id(request: Request) -> str:
+    """Return the id the ASGI middleware gave this request."""
+    return request.scope.get("zengshou.request_id", "-")
+
+
+def error_body(
+    status: int, message: str, rid: str, details: list[dict[str, Any]] | None = None
+) -> bytes:
+    """Serialise an error in the documented schema."""
+    payload = {
+        "error": {
+            "code": CODES.get(status, "error"),
+            "message": message,
+            "request_id": rid,
+            "details": details or [],
+        }
+    }
+    return ErrorResponse.model_validate(payload).model_dump_json().encode()
+
+
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Build a JSON error response in the documented schema."""
+    body = error_body(status, message, request_id(request), details)
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
+def clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
+    """Keep path, rule and message of each validation error; drop submitted values."""
+    cleaned = []
+    for error in errors:
+        cleaned.append(
+            {
+                "loc": [part if isinstance(part, int) else str(part) for part in error["loc"]],
+                "msg": str(error.get("msg", "invalid value")),
+                "type": str(error.get("type", "value_error")),
+            }
+        )
+    return cleaned
+
+
+async def _on_validation_error(request: Request, exc: RequestValidationError) -> Response:
+    details = clean_validation_errors(exc.errors())
+    return error_response(request, 422, MESSAGES[422], details)
+
+
+async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    message = exc.detail if isinstance(exc.detail, str) else CODES.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, message, headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route HTTP and validation errors through the documented schema.
+
+    Unexpected exceptions are answered by :class:`api.metrics.ObservabilityMiddleware`, which
+    does not re-raise them (the server would log their message).
+    """
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)

@@ -1,0 +1,208 @@
+"""API keys: generated once, stored only as SHA-256 hashes, compared in constant time.
+
+Keys are 256-bit random tokens, so a plain SHA-256 is enough (a slow password hash protects
+low-entropy secrets; these have none to protect). Keys come from two places, both holding hashes:
+the key file written by ``zengshou api-key create`` (re-read when it changes, so a new or revoked
+key takes effect without a restart) and ``ZENGSHOU_API_KEY_HASHES`` for secret managers. Any
+number of keys can be valid at once, which is how a key is rotated: create the new one, move the
+clients, revoke the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCOPES: tuple[str, ...] = ("score", "admin")
+# What each scope may do: an admin key can also score (an operator checks a model end to end).
+GRANTS: dict[str, frozenset[str]] = {
+    "score": frozenset({"score"}),
+    "admin": frozenset({"score", "admin"}),
+}
+KEY_PREFIX = "zs_"
+
+log = logging.getLogger("zengshou.api")
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """A stored key: its hash, its scope, and a short id safe to show in logs and lists."""
+
+    key_id: str
+    scope: str
+    sha256: str
+    created: str = ""
+    label: str = ""
+
+
+def hash_key(key: str) -> str:
+    """Return the hex SHA-256 of a key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def key_id(sha256: str) -> str:
+    """Return the public id of a key: the first 12 hex digits of its hash."""
+    return sha256[:12]
+
+
+def new_key() -> str:
+    """Return a fresh random key."""
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def parse_hash_list(text: str) -> list[KeyRecord]:
+    """Parse ``scope:sha256hex`` entries separated by commas (``ZENGSHOU_API_KEY_HASHES``).
+
+    Raises
+    ------
+    ValueError
+        On an unknown scope or a malformed hash, naming the entry's position.
+    """
+    records = []
+    for position, entry in enumerate(filter(None, (e.strip() for e in text.split(","))), 1):
+        scope, _, digest = entry.partition(":")
+        _check_record(scope, digest, f"ZENGSHOU_API_KEY_HASHES entry {position}")
+        records.append(KeyRecord(key_id(digest), scope, digest.lower(), label="env"))
+    return records
+
+
+def _check_record(scope: str, digest: str, where: str) -> None:
+    if scope not in SCOPES:
+        raise ValueError(f"{where}: scope must be one of {', '.join(SCOPES)}")
+    if len(digest) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digest):
+        raise ValueError(f"{where}: sha256 must be 64 hex digits")
+
+
+def read_key_file(path: Path) -> list[KeyRecord]:
+    """Read the key file; a missing file holds no keys.
+
+    Raises
+    ------
+    ValueError
+        When the file is not the JSON written by ``zengshou api-key``, naming file and entry.
+    """
+    if not path.exists():
+        return []
+    try:
+        entries = json.loads(path.read_text())["keys"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: not a zengshou key file ({type(error).__name__})") from None
+    records = []
+    for position, entry in enumerate(entries):
+        try:
+            scope, digest = entry["scope"], entry["sha256"]
+        except (KeyError, TypeError):
+            raise ValueError(f"{path}: keys[{position}] needs 'scope' and 'sha256'") from None
+        _check_record(scope, digest, f"{path}: keys[{position}]")
+        records.append(
+            KeyRecord(
+                key_id(digest),
+                scope,
+                digest.lower(),
+                created=str(entry.get("created", "")),
+                label=str(entry.get("label", "")),
+            )
+        )
+    return records
+
+
+def write_key_file(path: Path, records: list[KeyRecord]) -> None:
+    """Write the key file atomically, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "keys": [
+            {"scope": r.scope, "sha256": r.sha256, "created": r.created, "label": r.label}
+            for r in records
+        ]
+    }
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(payload, handle, indent=2)
+    os.replace(temporary, path)
+
+
+def create_key(path: Path, scope: str, label: str = "") -> tuple[str, KeyRecord]:
+    """Create a key of ``scope``, store its hash in ``path`` and return ``(key, record)``."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
+    key = new_key()
+    digest = hash_key(key)
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    record = KeyRecord(key_id(digest), scope, digest, created=created, label=label)
+    write_key_file(path, [*read_key_file(path), record])
+    return key, record
+
+
+def revoke_key(path: Path, key_id_prefix: str) -> KeyRecord:
+    """Remove the one key whose id starts with ``key_id_prefix``; return it.
+
+    Raises
+    ------
+    KeyError
+        When no key, or more than one, matches.
+    """
+    records = read_key_file(path)
+    matches = [r for r in records if r.key_id.startswith(key_id_prefix.lower())]
+    if len(matches) != 1:
+        raise KeyError(f"{path}: {len(matches)} keys match id '{key_id_prefix}', need exactly 1")
+    write_key_file(path, [r for r in records if r is not matches[0]])
+    return matches[0]
+
+
+class KeyStore:
+    """The valid keys of a running service, refreshed when the key file changes.
+
+    Parameters
+    ----------
+    path : Path
+        The key file (may not exist yet).
+    extra : list of KeyRecord
+        Keys from the environment, valid alongside the file's.
+    """
+
+    def __init__(self, path: Path, extra: list[KeyRecord]) -> None:
+        self.path = path
+        self.extra = extra
+        self._records: list[KeyRecord] = list(extra)
+        self._stamp: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the key file if it changed since the last look (a stat per call)."""
+        try:
+            info = os.stat(self.path)
+            stamp = (info.st_mtime_ns, info.st_size)
+        except FileNotFoundError:
+            stamp = (0, 0)
+        if stamp == self._stamp:
+            return
+        with self._lock:
+            try:
+                self._records = [*read_key_file(self.path), *self.extra]
+            except ValueError as error:  # fail closed: a broken file must not keep revoked keys
+                log.error("key file unreadable, only environment keys are valid: %s", error)
+                self._records = list(self.extra)
+            self._stamp = stamp
+
+    def match(self, presented: str) -> KeyRecord | None:
+        """Return the record of ``presented``, comparing its hash with every stored one."""
+        self.refresh()
+        digest = hash_key(presented)
+        found = None
+        for record in self._records:  # no early exit: timing does not depend on the position
+            if hmac.compare_digest(digest, record.sha256):
+                found = record
+        return found
+
+    def __len__(self) -> int:
+        return len(self._records)

@@ -1,0 +1,65 @@
+"""``zengshou api-key``: create, list and revoke the service's API keys."""
+
+from __future__ import annotations
+
+import click
+
+
+def _keys_file():
+    from api.settings import Settings
+
+    return Settings().keys_file()  # read fresh: the file the service will read
+
+
+@click.group("api-key")
+def api_key() -> None:
+    """API keys of the risk-score service (stored as SHA-256 hashes only).
+
+    The key file is ZENGSHOU_API_KEYS_FILE (default ~/.config/zengshou/api_keys.json). A
+    running service picks up changes to it without a restart.
+    """
+
+
+@api_key.command()
+@click.option("--scope", type=click.Choice(["score", "admin"]), required=True)
+@click.option("--label", default="", help="Who holds the key, e.g. 'county platform 530102'.")
+def create(scope: str, label: str) -> None:
+    """Create a key, store its hash, and print the key (shown this once only)."""
+    from api.security import create_key
+
+    path = _keys_file()
+    key, record = create_key(path, scope, label)
+    click.echo(key)
+    click.echo(
+        f"id {record.key_id}, scope {scope}: stored as a hash in {path}. "
+        "Copy the key now; it cannot be shown again.",
+        err=True,
+    )
+
+
+@api_key.command("list")
+def list_keys() -> None:
+    """List key ids, scopes, creation dates and labels (never the keys)."""
+    from api.security import read_key_file
+
+    path = _keys_file()
+    records = read_key_file(path)
+    if not records:
+        click.echo(f"no keys in {path}", err=True)
+    for record in records:
+        click.echo(
+            f"{record.key_id}  {record.scope:<5}  {record.created or '-':<25}  {record.label}"
+        )
+
+
+@api_key.command()
+@click.argument("key_id")
+def revoke(key_id: str) -> None:
+    """Revoke the key whose id (from 'list') starts with KEY_ID."""
+    from api.security import revoke_key
+
+    try:
+        record = revoke_key(_keys_file(), key_id)
+    except KeyError as error:
+        raise click.ClickException(str(error.args[0])) from None
+    click.echo(f"revoked {record.key_id} ({record.scope})")

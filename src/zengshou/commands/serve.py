@@ -1,0 +1,48 @@
+"""``zengshou serve``: run the risk-score service under uvicorn."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (0.0.0.0 exposes it to the network).",
+)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes. One is fastest on a 2-core machine (see benchmarks/bench_api.py).",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+@click.option("--access-log/--no-access-log", default=True, show_default=True)
+def serve(host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
+    """Serve risk scores over HTTP (settings from ZENGSHOU_* variables, see docs/service.md).
+
+    The model models:/household-risk@champion loads in the background: /health/live answers
+    at once, /health/ready once the model is loaded and has passed a smoke prediction.
+    """
+    import uvicorn
+
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=access_log,
+        server_header=False,
+        proxy_headers=False,
+    )

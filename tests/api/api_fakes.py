@@ -1,0 +1,132 @@
+"""Helpers of the service tests: a fake risk model with the pyfunc's contract, keys, payloads."""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from fastapi.testclient import TestClient
+
+from api.model import FRAME_DTYPES, SMOKE_HOUSEHOLDS, ServedModel
+from api.security import hash_key
+from api.settings import Settings
+
+LINE_YUAN = 7000.0
+
+
+class FakeRiskModel:
+    """Scores each household from its last year alone, so batches equal single calls.
+
+    Checks its input like a real model would: every column present in the panel dtypes.
+    """
+
+    def __init__(self, offset: float = 0.0, fail: bool = False) -> None:
+        self.offset = offset
+        self.fail = fail
+        self.calls = 0
+        self.frames: list[pd.DataFrame] = []
+
+    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+        self.calls += 1
+        self.frames.append(frame)
+        if self.fail:
+            raise ValueError(f"broken model saw {frame['household_id'].iloc[0]}")
+        if not frame["year"].between(2010, 2034).all():  # its "monitoring line" ends in 2035
+            raise ValueError("no monitoring line for that year")
+        for name, dtype in FRAME_DTYPES.items():
+            assert frame[name].dtype == dtype, (name, frame[name].dtype)
+        last = frame.groupby("household_id", sort=False).tail(1)
+        income = (
+            last[["wage_income", "operating_income", "property_income", "transfer_income"]].sum(
+                axis=1
+            )
+            / last["members"].to_numpy()
+        )
+        logit = (LINE_YUAN * 1.3 - income.to_numpy()) / 2000.0 + self.offset
+        probability = 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
+        band = np.where(probability >= 0.5, "high", np.where(probability >= 0.2, "medium", "low"))
+        reasons = [["per-capita income near the line"] if p >= 0.2 else [] for p in probability]
+        return pd.DataFrame(
+            {
+                "household_id": last["household_id"].to_numpy(),
+                "score_year": last["year"].to_numpy() + 1,
+                "probability": probability,
+                "band": band,
+                "flag": probability >= 0.5,
+                "reasons": reasons,
+                "line_yuan": LINE_YUAN,
+                "line_version": "fake-line-1",
+            }
+        )
+
+
+def fake_served(version: str = "1", model: FakeRiskModel | None = None) -> ServedModel:
+    """Wrap a fake model as the service sees a loaded one."""
+    model = model or FakeRiskModel()
+    return ServedModel(
+        name="household-risk",
+        version=version,
+        alias="champion",
+        predict=model.predict,
+        run_id="fake-run",
+        training_date="2026-11-30T00:00:00+00:00",
+        metrics={"roc_auc": 0.8},
+        last_years=(2010, 2034),
+    )
+
+
+SCORE_KEY = "zs_score-key-for-tests-only-0000000000000"
+SECOND_SCORE_KEY = "zs_second-score-key-for-tests-only-111111"
+ADMIN_KEY = "zs_admin-key-for-tests-only-22222222222222"
+
+
+class IsolatedSettings(Settings):
+    """Settings that read only their arguments, never ``ZENGSHOU_*`` variables."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, **sources):
+        return (init_settings,)
+
+
+def settings_for_tests(tmp_path: Path, **overrides) -> Settings:
+    """Settings independent of the environment: two score keys and one admin key."""
+    values = {
+        "api_keys_file": tmp_path / "api_keys.json",
+        "api_key_hashes": ",".join(
+            [
+                f"score:{hash_key(SCORE_KEY)}",
+                f"score:{hash_key(SECOND_SCORE_KEY)}",
+                f"admin:{hash_key(ADMIN_KEY)}",
+            ]
+        ),
+        "docs_enabled": True,
+        "rate_limit_per_second": 1000.0,
+        "rate_limit_burst": 1000,
+        "load_retry_seconds": 0.05,
+        "gc_freeze": False,  # the test process is shared: leave its collector alone
+    } | overrides
+    return IsolatedSettings(**values)
+
+
+def wait_ready(client: TestClient, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while client.get("/health/ready").status_code != 200:
+        assert time.monotonic() < deadline, "model never became ready"
+        time.sleep(0.01)
+
+
+def household(household_id: str = "hh-1", variant: int = 0, years: int = 3) -> dict:
+    """A valid household payload; ``variant`` changes its incomes."""
+    base = copy.deepcopy(SMOKE_HOUSEHOLDS[variant % 2])
+    base["household_id"] = household_id
+    for row in base["history"]:
+        row["wage_income"] = float(row["wage_income"] + 1000 * variant)
+    base["history"] = base["history"][-years:]
+    return base
+
+
+AUTH = {"X-API-Key": SCORE_KEY}
+ADMIN = {"X-API-Key": ADMIN_KEY}
