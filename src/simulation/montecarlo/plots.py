@@ -1,0 +1,177 @@
+"""Figures of a target test and of a comparison: fan chart against the national band,
+composition by source, attribution and cost.
+
+Each function returns a ``matplotlib.figure.Figure`` built without pyplot (no global state, no
+display backend needed); :func:`save_plots` writes them as PNG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from simulation.montecarlo.compare import Comparison
+    from simulation.montecarlo.target import TargetTestResult
+
+_COLOURS = {"yunnan": "tab:red", "national": "tab:blue"}
+_SOURCE_COLOURS = {
+    "wage": "tab:blue",
+    "operating": "tab:orange",
+    "property": "tab:green",
+    "transfer": "tab:purple",
+}
+
+
+def fan_chart(result: TargetTestResult, ax=None) -> Figure:
+    """Yunnan's simulated mean income with 80 %/95 % bands against the national band."""
+    figure, ax = _axes(ax)
+    first_year = min(s.index.min() for s in result.observed.values() if len(s))
+    for key, label in (("national", "national (forecast)"), ("yunnan", "Yunnan (simulated)")):
+        observed = result.observed[key]
+        observed = observed[observed.index >= max(first_year, result.as_of - 3)]
+        band = result.paths[key]
+        years = [observed.index[-1], *band.index]
+        start = float(observed.iloc[-1])
+        colour = _COLOURS[key]
+        for low, high, alpha in (("lower_95", "upper_95", 0.15), ("lower_80", "upper_80", 0.3)):
+            ax.fill_between(
+                years,
+                [start, *band[low]],
+                [start, *band[high]],
+                color=colour,
+                alpha=alpha,
+                linewidth=0,
+            )
+        ax.plot(years, [start, *band["mean"]], color=colour, label=label)
+        ax.plot(observed.index, observed.to_numpy(), "o-", color=colour, alpha=0.6, markersize=4)
+    ax.set_title(
+        f"{result.name}: P(Yunnan > national in {result.target_year}) = "
+        f"{100 * result.p_target_met:.0f} %"
+    )
+    ax.set_xlabel("year")
+    ax.set_ylabel("per-capita net income (yuan)")
+    ax.legend(loc="upper left")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return figure
+
+
+def composition_chart(result: TargetTestResult, ax=None) -> Figure:
+    """Mean per-capita income by source and simulated year (stacked bars)."""
+    figure, ax = _axes(ax)
+    composition = result.composition
+    bottom = None
+    for source, colour in _SOURCE_COLOURS.items():
+        values = composition[source]
+        ax.bar(composition.index, values, bottom=bottom, color=colour, label=source)
+        bottom = values if bottom is None else bottom + values
+    ax.set_title(f"{result.name}: income by source (mean over replications)")
+    ax.set_xlabel("year")
+    ax.set_ylabel("yuan per person")
+    ax.set_xticks(list(composition.index))
+    ax.legend(loc="upper left")
+    return figure
+
+
+def attribution_chart(result: TargetTestResult, ax=None) -> Figure:
+    """Shapley contribution of each measure to the target year's income, with 95 % bands,
+    split by income source."""
+    figure, ax = _axes(ax, size=(8, 5))
+    table = result.attribution
+    if table is None:
+        ax.text(0.5, 0.5, "no attribution computed", ha="center", va="center")
+        return figure
+    measures = table.drop(index="total").iloc[::-1]
+    # Gains stack rightwards from zero, losses (a transfer that tapers off) leftwards.
+    right, left = 0.0, 0.0
+    for source, colour in _SOURCE_COLOURS.items():
+        gains, losses = measures[source].clip(lower=0), measures[source].clip(upper=0)
+        ax.barh(measures.index, gains, left=right, color=colour, label=source)
+        ax.barh(measures.index, losses, left=left, color=colour)
+        right, left = right + gains, left + losses
+    ax.errorbar(
+        measures["mean"],
+        measures.index,
+        xerr=[measures["mean"] - measures["lower_95"], measures["upper_95"] - measures["mean"]],
+        fmt="k.",
+        capsize=3,
+        label="total, 95 % band",
+    )
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_title(
+        f"{result.name}: what carries the {result.target_year} gain "
+        f"(Shapley, {result.attribution_replications} replications)"
+    )
+    ax.set_xlabel("yuan per person over all measures off")
+    ax.legend(loc="lower right", fontsize="small")
+    return figure
+
+
+def cost_chart(result: TargetTestResult, ax=None) -> Figure:
+    """Mean cost per measure and year (stacked bars, billions of yuan)."""
+    figure, ax = _axes(ax, size=(8, 4.5))
+    cost = result.cost_by_measure["mean"].drop(index="total").unstack("measure") / 1e9
+    cost = cost.loc[:, cost.sum().sort_values(ascending=False).index]
+    colours = colormaps["tab20"].colors
+    bottom = None
+    for i, measure in enumerate(cost.columns):
+        ax.bar(
+            cost.index, cost[measure], bottom=bottom, label=measure, color=colours[i % len(colours)]
+        )
+        bottom = cost[measure] if bottom is None else bottom + cost[measure]
+    ax.set_title(f"{result.name}: cost by measure")
+    ax.set_xlabel("year")
+    ax.set_ylabel("bn yuan")
+    ax.set_xticks(list(cost.index))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="x-small")
+    return figure
+
+
+def comparison_chart(comparison: Comparison, ax=None) -> Figure:
+    """Probability of meeting the target and expected gap with its 80 % band, per scenario."""
+    figure, ax = _axes(ax, size=(8, 4.5))
+    table = comparison.table
+    positions = range(len(table))
+    gap = table["gap_mean"]
+    ax.bar(positions, gap, color=["tab:green" if g > 0 else "tab:red" for g in gap], alpha=0.7)
+    ax.errorbar(
+        positions,
+        gap,
+        yerr=[gap - table["gap_lower_80"], table["gap_upper_80"] - gap],
+        fmt="none",
+        ecolor="k",
+        capsize=4,
+    )
+    ax.axhline(0, color="grey", linewidth=0.8)
+    labels = [f"{name}\nP = {100 * p:.0f} %" for name, p in table["p_target_met"].items()]
+    ax.set_xticks(list(positions), labels, rotation=20)
+    ax.set_ylabel(f"gap to national in {comparison.target_year} (yuan per person)")
+    ax.set_title("Measure mixes compared (common random numbers, 80 % bands)")
+    return figure
+
+
+def save_plots(result: TargetTestResult, out_dir: str | Path) -> list[Path]:
+    """Write the four figures of a target test as PNG into ``out_dir``; return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, draw in (
+        ("fan_chart", fan_chart),
+        ("composition", composition_chart),
+        ("attribution", attribution_chart),
+        ("cost", cost_chart),
+    ):
+        path = out / f"{name}.png"
+        draw(result).savefig(path, dpi=110, bbox_inches="tight")
+        paths.append(path)
+    return paths
+
+
+def _axes(ax, size=(7, 4.5)):
+    if ax is not None:
+        return ax.figure, ax
+    figure = Figure(figsize=size, layout="constrained")
+    return figure, figure.add_subplot()

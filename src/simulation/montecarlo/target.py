@@ -1,0 +1,464 @@
+"""The target test: how likely is Yunnan's poverty-alleviated population to end 2024 above the
+national level of the same population, at what cost, and carried by which measures?
+
+A :class:`TargetTest` runs ``R`` replications of one scenario over parameter uncertainty (the
+effect ranges in the scenario) and shocks; replication ``i`` is compared with its own national
+path drawn from the aggregate forecast's uncertainty (:mod:`.national`). The first
+``attribution_replications`` replications also switch the scenario's measures on one by one
+in a random order, with the replication's seed, for the Shapley attribution
+(:mod:`.attribution`). Everything the report says is computed from the returned
+:class:`TargetTestResult`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property, partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.montecarlo.attribution import (
+    INCOME_COLUMNS,
+    SOURCES,
+    band_table,
+    shapley_contributions,
+    source_composition,
+    summarise_attribution,
+)
+from simulation.montecarlo.national import (
+    NATIONAL_SERIES,
+    YUNNAN_SERIES,
+    NationalTrajectories,
+    observed_series,
+)
+from simulation.montecarlo.replications import Job, ReplicationRunner, replication_seeds
+from simulation.results import ReplicationResult
+
+BAND_COLUMNS: tuple[str, ...] = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
+MONITORING_COLUMNS: tuple[str, ...] = (
+    "share_people_under_line",
+    "households_newly_under_line",
+    "share_newly_under_detected",
+    "mean_detection_delay_months",
+)
+
+
+@dataclass(frozen=True)
+class ReplicationOutcome:
+    """One replication's result and, if it was an attribution replication, its contributions."""
+
+    index: int
+    seed: int
+    result: ReplicationResult
+    contributions: pd.DataFrame | None = None
+
+
+def replicate(
+    scenario: Any, draw_parameters: bool, population: Any, job: Job
+) -> ReplicationOutcome:
+    """Simulate one replication (the task every worker runs).
+
+    ``job.payload`` is True when the replication also computes its Shapley contributions.
+    """
+    from simulation import simulate
+
+    full = simulate(scenario, population, seed=job.seed, draw_parameters=draw_parameters)
+    contributions = None
+    if job.payload and scenario.measures:
+        contributions = shapley_contributions(
+            scenario, population, job.seed, full, simulate, draw_parameters
+        )
+    return ReplicationOutcome(job.index, job.seed, full, contributions)
+
+
+def population_people(population: Any) -> float | None:
+    """People the population represents (sum of weight x members), or None if unknown."""
+    weight, members = getattr(population, "weight", None), getattr(population, "members", None)
+    if weight is None or members is None:
+        return None
+    return float(np.sum(np.asarray(weight, dtype=float) * np.asarray(members, dtype=float)))
+
+
+class TargetTest:
+    """Monte Carlo test of the 2024 target for one scenario.
+
+    Parameters
+    ----------
+    scenario : simulation.Scenario
+        The measure mix to test.
+    replications : int
+        Number of replications ``R``.
+    seed : int
+        Seed of the run; replication ``i`` uses child ``i`` of ``SeedSequence(seed)``.
+    attribution_replications : int, optional
+        How many of the replications also compute the Shapley attribution (each costs one
+        extra simulation per measure). Default: ``min(R, 20)``; 0 switches it off.
+    target_year : int
+        Year of the target (2024 in the plan).
+    draw_parameters : bool
+        Draw effect sizes within their ranges (True) or use their central values.
+    scenario_path : str or Path, optional
+        File the scenario came from, for reports and run records.
+    """
+
+    def __init__(
+        self,
+        scenario: Any,
+        replications: int = 200,
+        seed: int = 0,
+        attribution_replications: int | None = None,
+        target_year: int = 2024,
+        draw_parameters: bool = True,
+        scenario_path: str | Path | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.replications = replications
+        self.seed = seed
+        self.attribution_replications = attribution_replications
+        self.target_year = target_year
+        self.draw_parameters = draw_parameters
+        self.scenario_path = scenario_path or getattr(scenario, "path", None)
+
+    def jobs(self) -> list[Job]:
+        """The replications to run: index, seed and whether to attribute."""
+        seeds = replication_seeds(self.seed, self.replications)
+        n_attributed = (
+            min(self.replications, 20)
+            if self.attribution_replications is None
+            else min(self.replications, self.attribution_replications)
+        )
+        if n_attributed < 0:
+            raise ValueError(f"attribution_replications must be >= 0, got {n_attributed}")
+        # Heavy (attributed) replications first: the pool finishes evenly.
+        return [Job(i, s, payload=i < n_attributed) for i, s in enumerate(seeds)]
+
+    def run(
+        self,
+        population: Any,
+        runner: ReplicationRunner | None = None,
+        workers: int = 1,
+        scheduler: Any = None,
+        progress: bool = False,
+    ) -> TargetTestResult:
+        """Run the replications and return the result.
+
+        Parameters
+        ----------
+        population : simulation.Population
+            Starting population (its as-of year sets the first simulated year).
+        runner : ReplicationRunner, optional
+            An open runner to reuse (comparisons); otherwise one is opened with ``workers``
+            and ``scheduler``.
+        """
+        started = time.perf_counter()
+        jobs = self.jobs()
+        task = partial(replicate, self.scenario, self.draw_parameters)
+        if runner is None:
+            with ReplicationRunner(population, workers, scheduler, progress) as own:
+                outcomes = own.map(task, jobs, description=self.scenario.name)
+                where = own.description
+        else:
+            outcomes = runner.map(task, jobs, description=self.scenario.name)
+            where = runner.description
+        as_of = outcomes[0].result.as_of
+        simulated = list(outcomes[0].result.annual.index)
+        if self.target_year not in simulated:
+            raise ValueError(
+                f"scenario {self.scenario.name!r} simulates the years {simulated}; "
+                f"the target year {self.target_year} is not among them"
+            )
+        national = NationalTrajectories(as_of, self.target_year).draw([j.seed for j in jobs])
+        return TargetTestResult(
+            scenario=self.scenario,
+            scenario_path=None if self.scenario_path is None else str(self.scenario_path),
+            seed=self.seed,
+            seeds=[j.seed for j in jobs],
+            as_of=as_of,
+            target_year=self.target_year,
+            results=[o.result for o in outcomes],
+            contributions=_stack_contributions(outcomes),
+            national=national,
+            people=population_people(population),
+            households=_households(population),
+            ran_on=where,
+            elapsed_seconds=time.perf_counter() - started,
+        )
+
+
+def _stack_contributions(outcomes: Sequence[ReplicationOutcome]) -> pd.DataFrame | None:
+    pieces = [
+        o.contributions.assign(replication=o.index) for o in outcomes if o.contributions is not None
+    ]
+    return pd.concat(pieces, ignore_index=True) if pieces else None
+
+
+def _households(population: Any) -> int | None:
+    size = getattr(population, "size", None)
+    if isinstance(size, (int, np.integer)):
+        return int(size)
+    try:
+        return len(population)
+    except TypeError:
+        return None
+
+
+def bands(samples: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 80 %/95 % bands of each column (year) of a replications x years frame."""
+    table = band_table(samples).set_index("name").rename_axis(samples.columns.name)
+    return table[list(BAND_COLUMNS)]
+
+
+@dataclass
+class TargetTestResult:
+    """Everything a target test produced, and the figures derived from it.
+
+    The raw material is kept (``results``, ``national``, ``contributions``) so that any figure
+    can be recomputed; the properties derive the ones the report, ``summary.json`` and the
+    plots use.
+    """
+
+    scenario: Any
+    scenario_path: str | None
+    seed: int
+    seeds: list[int]
+    as_of: int
+    target_year: int
+    results: list[ReplicationResult]
+    contributions: pd.DataFrame | None
+    national: pd.DataFrame
+    people: float | None = None
+    households: int | None = None
+    ran_on: str = "this process"
+    elapsed_seconds: float = float("nan")
+
+    # --- raw tables -----------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """Scenario name."""
+        return self.scenario.name
+
+    @property
+    def replications(self) -> int:
+        """Number of replications."""
+        return len(self.results)
+
+    @property
+    def years(self) -> list[int]:
+        """Simulated years up to the target year."""
+        return [y for y in self.national.columns if y <= self.target_year]
+
+    @cached_property
+    def annual(self) -> pd.DataFrame:
+        """All replications' annual tables, long, with ``replication`` and ``year`` columns."""
+        frames = [
+            r.annual.rename_axis("year").reset_index().assign(replication=i)
+            for i, r in enumerate(self.results)
+        ]
+        return pd.concat(frames, ignore_index=True)
+
+    @cached_property
+    def cost(self) -> pd.DataFrame:
+        """All replications' cost tables, long, with a ``replication`` column."""
+        frames = [r.cost.assign(replication=i) for i, r in enumerate(self.results)]
+        return pd.concat(frames, ignore_index=True)
+
+    def _by_year(self, column: str) -> pd.DataFrame:
+        wide = self.annual.pivot(index="replication", columns="year", values=column)
+        return wide[self.years].rename_axis(columns="year")
+
+    @cached_property
+    def yunnan(self) -> pd.DataFrame:
+        """Simulated mean per-capita net income, replications x years (yuan per person)."""
+        return self._by_year("net_income_per_capita")
+
+    @cached_property
+    def gap(self) -> pd.DataFrame:
+        """Yunnan minus its replication's national path, replications x years."""
+        return self.yunnan - self.national[self.years].to_numpy()
+
+    # --- the answer -------------------------------------------------------------------------
+
+    @property
+    def target_gap(self) -> pd.Series:
+        """Gap in the target year, one value per replication."""
+        return self.gap[self.target_year]
+
+    @property
+    def p_target_met(self) -> float:
+        """Probability that Yunnan's target-year mean exceeds the national one."""
+        return float((self.target_gap > 0).mean())
+
+    @property
+    def p_target_met_std_error(self) -> float:
+        """Monte Carlo standard error of :attr:`p_target_met`."""
+        p = self.p_target_met
+        return float(np.sqrt(p * (1 - p) / self.replications))
+
+    @cached_property
+    def paths(self) -> dict[str, pd.DataFrame]:
+        """Mean and bands by year of ``yunnan``, ``national`` and ``gap``."""
+        return {
+            "yunnan": bands(self.yunnan),
+            "national": bands(self.national[self.years]),
+            "gap": bands(self.gap),
+        }
+
+    @cached_property
+    def crossing_year(self) -> pd.Series:
+        """Per replication, the first simulated year Yunnan is above national (NaN: never)."""
+        above = self.gap.to_numpy() > 0
+        first = np.where(above.any(axis=1), np.argmax(above, axis=1), -1)
+        years = np.asarray(self.years, dtype=float)
+        return pd.Series(np.where(first >= 0, years[first], np.nan), name="crossing_year")
+
+    @cached_property
+    def crossing(self) -> pd.Series:
+        """Share of replications whose lines first cross in each year, and ``never``."""
+        shares = self.crossing_year.value_counts(normalize=True, dropna=False)
+        table = pd.Series(
+            {int(y): float(shares.get(float(y), 0.0)) for y in self.years}, name="share"
+        )
+        table.loc["never"] = float(self.crossing_year.isna().mean())
+        return table
+
+    @cached_property
+    def monitoring(self) -> pd.DataFrame:
+        """Per year: share of people under the line (bands), households newly under it,
+        share of those detected and the mean detection delay (means over replications)."""
+        table = bands(self._by_year("share_people_under_line")).add_prefix(
+            "share_people_under_line_"
+        )
+        means = self.annual.groupby("year")[list(MONITORING_COLUMNS[1:])].mean()
+        return table.join(means.loc[self.years])
+
+    @cached_property
+    def cost_by_measure(self) -> pd.DataFrame:
+        """Mean cost (yuan) per measure and year, with 95 % band, and a ``total`` row per year."""
+        cost = self.cost[self.cost["year"].isin(self.years)]
+        per_rep = cost.groupby(["replication", "measure", "year"])["cost_yuan"].sum()
+        total = per_rep.groupby(["replication", "year"]).sum()
+        total = pd.concat({"total": total}, names=["measure"]).reorder_levels(
+            ["replication", "measure", "year"]
+        )
+        both = pd.concat([per_rep, total]).groupby(["measure", "year"])
+        return pd.DataFrame(
+            {
+                "mean": both.mean(),
+                "lower_95": both.quantile(0.025),
+                "upper_95": both.quantile(0.975),
+            }
+        )
+
+    @property
+    def total_cost(self) -> float:
+        """Mean total cost over the simulated years (yuan)."""
+        table = self.cost_by_measure.loc["total"]
+        return float(table["mean"].sum())
+
+    @cached_property
+    def composition(self) -> pd.DataFrame:
+        """Mean per-capita income by source and year, with shares."""
+        annual = self.annual[self.annual["year"].isin(self.years)]
+        return source_composition(annual)
+
+    @cached_property
+    def attribution(self) -> pd.DataFrame | None:
+        """Shapley attribution of the target year's income over the all-measures-off
+        counterfactual, by measure and source (None if no replication attributed)."""
+        if self.contributions is None:
+            return None
+        return summarise_attribution(self.contributions, self.target_year, self.cost, self.people)
+
+    @property
+    def attribution_replications(self) -> int:
+        """How many replications computed the attribution."""
+        if self.contributions is None:
+            return 0
+        return int(self.contributions["replication"].nunique())
+
+    @property
+    def gain_per_yuan(self) -> float:
+        """Income gained (over all measures off) per yuan spent on the measures."""
+        if self.attribution is None or "gain_per_yuan" not in self.attribution:
+            return float("nan")
+        return float(self.attribution.loc["total", "gain_per_yuan"])
+
+    @cached_property
+    def observed(self) -> dict[str, pd.Series]:
+        """Published Yunnan and national values up to the as-of year."""
+        return {
+            "yunnan": observed_series(YUNNAN_SERIES, self.as_of),
+            "national": observed_series(NATIONAL_SERIES, self.as_of),
+        }
+
+    # --- words ------------------------------------------------------------------------------
+
+    def report(self) -> str:
+        """The result in plain language, every figure computed from the replications."""
+        from simulation.montecarlo.summary import target_report
+
+        return target_report(self)
+
+    def summary(self) -> dict:
+        """The content of ``summary.json``."""
+        from simulation.montecarlo.summary import summary_dict
+
+        return summary_dict(self)
+
+
+def run_target_test(
+    scenario_path: str | Path,
+    population: Any,
+    replications: int = 200,
+    seed: int = 0,
+    workers: int = 1,
+    scheduler: Any = None,
+    attribution_replications: int | None = None,
+    progress: bool = False,
+    target_year: int = 2024,
+) -> TargetTestResult:
+    """Load a scenario file and run its target test (the entry point of ``make demo``).
+
+    Parameters
+    ----------
+    scenario_path : str or Path
+        Scenario YAML (``scenarios/action_plan.yaml``).
+    population : simulation.Population
+        Starting population, built once with ``Population.from_panel``.
+    replications, seed, workers, scheduler, attribution_replications, progress, target_year
+        See :class:`TargetTest` and :class:`~.replications.ReplicationRunner`.
+
+    Returns
+    -------
+    TargetTestResult
+        Call ``.report()`` for the plain-language answer.
+    """
+    from simulation import load_scenario
+
+    test = TargetTest(
+        load_scenario(scenario_path),
+        replications=replications,
+        seed=seed,
+        attribution_replications=attribution_replications,
+        target_year=target_year,
+        scenario_path=scenario_path,
+    )
+    return test.run(population, workers=workers, scheduler=scheduler, progress=progress)
+
+
+__all__ = [
+    "INCOME_COLUMNS",
+    "SOURCES",
+    "ReplicationOutcome",
+    "TargetTest",
+    "TargetTestResult",
+    "bands",
+    "replicate",
+    "run_target_test",
+]

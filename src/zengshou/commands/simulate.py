@@ -1,0 +1,319 @@
+"""``zengshou simulate``: run the agent-based model of the action plan and calibrate it."""
+
+from __future__ import annotations
+
+import click
+
+FULL_PROVINCE = 2_100_000  # households (public_statistics counts, E)
+
+
+def load_population(households: int, panel: str | None, panel_seed: int, as_of: int):
+    """Build the starting population from a panel file or a synthetic panel."""
+    from simulation import Population
+
+    if panel:
+        from forecast.panel import load_panel
+
+        frame = load_panel(panel)
+    else:
+        from forecast.synthetic import synthesize_panel
+
+        frame = synthesize_panel(households, seed=panel_seed, as_of=min(as_of, 2022))
+    return Population.from_panel(frame, as_of=as_of)
+
+
+@click.group("simulate")
+def simulate() -> None:
+    """Agent-based simulation (Mesa) of the action plan's measures, month by month."""
+
+
+@simulate.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.option("--households", default=20_000, show_default=True, help="Synthetic panel size.")
+@click.option("--full", is_flag=True, help=f"The whole province ({FULL_PROVINCE:,} households).")
+@click.option("--panel", type=click.Path(exists=True, dir_okay=False), help="Panel CSV/Parquet.")
+@click.option("--panel-seed", default=11, show_default=True, help="Seed of the synthetic panel.")
+@click.option("--as-of", default=2022, show_default=True, help="Last observed year.")
+@click.option("--seed", default=1, show_default=True, help="Seed of the replication.")
+@click.option("--central", is_flag=True, help="Central effect sizes instead of draws.")
+@click.option("--months", type=int, default=None, help="Months to run (default: to 2024).")
+@click.option(
+    "--replications",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Monte Carlo target test over R replications (default: one replication).",
+)
+@click.option("--out", type=click.Path(file_okay=False), help="Where summary.json and plots go.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Local worker processes for the replications.",
+)
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port).")
+@click.option(
+    "--attribution-replications",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Replications that also compute the Shapley attribution [default: 20].",
+)
+def run(
+    scenario,
+    households,
+    full,
+    panel,
+    panel_seed,
+    as_of,
+    seed,
+    central,
+    months,
+    replications,
+    out,
+    workers,
+    scheduler,
+    attribution_replications,
+) -> None:
+    """Run SCENARIO: one replication (monthly means by source, annual figures), or with
+    --replications the Monte Carlo test of the 2024 target (report, summary.json, plots,
+    MLflow record)."""
+    from simulation import ScenarioError, load_scenario
+    from simulation import simulate as simulate_one
+    from simulation.report import format_replication
+
+    if replications is not None and months is not None:
+        raise click.UsageError("--months cannot be combined with --replications")
+    try:
+        spec = load_scenario(scenario)
+    except ScenarioError as error:
+        raise click.ClickException(str(error)) from error
+    population = load_population(FULL_PROVINCE if full else households, panel, panel_seed, as_of)
+    if replications is not None:
+        _target_test(
+            spec,
+            scenario,
+            population,
+            replications,
+            seed,
+            not central,
+            out,
+            workers,
+            scheduler,
+            attribution_replications,
+        )
+        return
+    try:
+        result = simulate_one(
+            spec, population, seed=seed, draw_parameters=not central, months=months
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(format_replication(result))
+
+
+@simulate.command()
+@click.option(
+    "--scenario",
+    default="scenarios/action_plan.yaml",
+    show_default=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Measures in force in the calibration year.",
+)
+@click.option("--households", default=20_000, show_default=True, help="Synthetic panel size.")
+@click.option("--panel", type=click.Path(exists=True, dir_okay=False), help="Panel CSV/Parquet.")
+@click.option("--panel-seed", default=11, show_default=True)
+@click.option("--seed", default=0, show_default=True, help="Seed of the calibration runs.")
+@click.option("--write", is_flag=True, help="Write the fitted shifts to the calibration file.")
+def calibrate(scenario, households, panel, panel_seed, seed, write) -> None:
+    """Fit the trend shifts from as-of 2021 and print simulated against published 2022."""
+    from pathlib import Path
+
+    from simulation import load_scenario
+    from simulation.calibration import calibrate as fit
+    from simulation.calibration import write_calibration
+
+    spec = load_scenario(scenario)
+    population = load_population(households, panel, panel_seed, as_of=2021)
+    result = fit(spec, population, seed=seed)
+    click.echo("Calibration: as of 2021, measures in force, simulated 2022 against published")
+    for name, value in result.parameters.items():
+        click.echo(f"  {name} = {value:+.4f} log points/year")
+    click.echo(f"  optimiser: scipy least_squares, {result.evaluations} evaluations")
+    click.echo(result.table.to_string(float_format=lambda v: f"{v:,.4f}"))
+    click.echo("all within tolerance" if result.within_tolerance else "NOT within tolerance")
+    if write:
+        path = Path(spec.calibration_path)
+        note = (
+            f"panel {'file ' + panel if panel else f'synthetic n={households} seed={panel_seed}'}"
+        )
+        write_calibration(result, path, note)
+        click.echo(f"wrote {path}")
+
+
+# --- Monte Carlo: target test, comparison, backtest (simulation.montecarlo) -----------------
+
+
+def _show_progress() -> bool:
+    import os
+
+    return os.environ.get("ZENGSHOU_PROGRESS", "1") != "0"
+
+
+def _out_dir(out: str | None, name: str):
+    from pathlib import Path
+
+    from forecast.paths import generated_dir
+
+    return Path(out) if out else generated_dir() / "runs" / name
+
+
+def _target_test(
+    spec,
+    scenario_file,
+    population,
+    replications,
+    seed,
+    draw_parameters,
+    out,
+    workers,
+    scheduler,
+    attribution_replications,
+) -> None:
+    """Run, report, write and record the Monte Carlo target test of one scenario."""
+    from simulation.montecarlo import TargetTest, record_target_test
+    from simulation.montecarlo.summary import population_fingerprint
+
+    test = TargetTest(
+        spec,
+        replications=replications,
+        seed=seed,
+        attribution_replications=attribution_replications,
+        draw_parameters=draw_parameters,
+        scenario_path=scenario_file,
+    )
+    result = test.run(population, workers=workers, scheduler=scheduler, progress=_show_progress())
+    click.echo(result.report())
+    files, run_id = record_target_test(
+        result,
+        _out_dir(out, spec.name),
+        data_fingerprint=population_fingerprint(population),
+        params={"draw_parameters": draw_parameters, "workers": workers},
+    )
+    click.echo(f"\nwrote {', '.join(str(f) for f in files)}")
+    click.echo(f"MLflow run {run_id} (experiment simulation-target-test)")
+
+
+@simulate.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--replications", default=200, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=1, show_default=True, help="Seed shared by every scenario.")
+@click.option("--households", default=20_000, show_default=True, help="Synthetic panel size.")
+@click.option("--full", is_flag=True, help=f"The whole province ({FULL_PROVINCE:,} households).")
+@click.option("--panel", type=click.Path(exists=True, dir_okay=False), help="Panel CSV/Parquet.")
+@click.option("--panel-seed", default=11, show_default=True, help="Seed of the synthetic panel.")
+@click.option("--as-of", default=2022, show_default=True, help="Last observed year.")
+@click.option("--out", type=click.Path(file_okay=False), help="Where table and plot go.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port).")
+@click.option(
+    "--attribution-replications",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Replications per scenario that compute gain per yuan [default: 20].",
+)
+def compare(
+    scenarios,
+    replications,
+    seed,
+    households,
+    full,
+    panel,
+    panel_seed,
+    as_of,
+    out,
+    workers,
+    scheduler,
+    attribution_replications,
+) -> None:
+    """Run SCENARIOS with common random numbers and print them side by side."""
+    from simulation import ScenarioError
+    from simulation.montecarlo import compare_scenarios, record_target_test
+    from simulation.montecarlo.plots import comparison_chart
+    from simulation.montecarlo.summary import population_fingerprint
+
+    population = load_population(FULL_PROVINCE if full else households, panel, panel_seed, as_of)
+    try:
+        comparison = compare_scenarios(
+            scenarios,
+            population,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            attribution_replications=attribution_replications,
+            progress=_show_progress(),
+        )
+    except ScenarioError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(comparison.report())
+    folder = _out_dir(out, "compare")
+    folder.mkdir(parents=True, exist_ok=True)
+    comparison.table.to_csv(folder / "comparison.csv")
+    comparison_chart(comparison).savefig(folder / "comparison.png", dpi=110, bbox_inches="tight")
+    click.echo(f"\nwrote {folder / 'comparison.csv'}, {folder / 'comparison.png'}")
+    fingerprint = population_fingerprint(population)
+    for result in comparison.results:  # each scenario's summary, plots and MLflow run
+        _, run_id = record_target_test(
+            result,
+            folder / result.name,
+            data_fingerprint=fingerprint,
+            params={
+                "compared_with": ",".join(r.name for r in comparison.results),
+                "workers": workers,
+            },
+        )
+        click.echo(f"{result.name}: {folder / result.name}/summary.json, MLflow run {run_id}")
+
+
+@simulate.command()
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Scenario to backtest (repeatable) [default: baseline and action_plan].",
+)
+@click.option("--replications", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=1, show_default=True)
+@click.option("--households", default=20_000, show_default=True, help="Synthetic panel size.")
+@click.option("--panel", type=click.Path(exists=True, dir_okay=False), help="Panel CSV/Parquet.")
+@click.option("--panel-seed", default=11, show_default=True, help="Seed of the synthetic panel.")
+@click.option("--as-of", default=2021, show_default=True, help="Last observed year.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port).")
+def backtest(
+    scenarios, replications, seed, households, panel, panel_seed, as_of, workers, scheduler
+) -> None:
+    """From an earlier as-of year, simulate the next year and compare with the published
+    figure (as of 2021: 2022 against 14,147 yuan)."""
+    from forecast.paths import project_root
+    from simulation.montecarlo import backtest as run_backtest
+    from simulation.montecarlo import backtest_report
+
+    folder = project_root() / "scenarios"
+    paths = scenarios or (folder / "baseline.yaml", folder / "action_plan.yaml")
+    population = load_population(households, panel, panel_seed, as_of)
+    try:
+        table = run_backtest(
+            paths,
+            population,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            progress=_show_progress(),
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backtest from as of {as_of}, {replications} replications (seed {seed}):")
+    click.echo(backtest_report(table))

@@ -1,0 +1,27 @@
+"""The vectorised model and the per-household reference model give the same distribution."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from simulation.model import Province
+from simulation.reference import ReferenceProvince
+
+
+def test_vectorised_and_reference_models_agree(action_plan, population):
+    outcomes = {}
+    for model_class in (Province, ReferenceProvince):
+        model = model_class(action_plan, population, seed=21, draw_parameters=False, months=12)
+        model.run()
+        outcomes[model_class.__name__] = model.household_income_per_capita
+    fast, slow = outcomes["Province"], outcomes["ReferenceProvince"]
+    # Different random draws, same rules: the same distribution within sampling error.
+    standard_error = np.sqrt(fast.var() / len(fast) + slow.var() / len(slow))
+    assert abs(fast.mean() - slow.mean()) < 4 * standard_error
+    for q in (0.1, 0.25, 0.5, 0.75, 0.9):
+        a, b = np.quantile(fast, q), np.quantile(slow, q)
+        assert abs(a - b) / b < 0.04, q
+    assert stats.ks_2samp(fast, slow).pvalue > 0.001
+    # And not trivially so: the draws differ household by household.
+    assert not np.allclose(fast, slow)
