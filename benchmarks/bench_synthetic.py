@@ -22,7 +22,10 @@ def main() -> None:
     for size in map(int, args.sizes.split(",")):
         stmt = f"panel = synthesize_panel({size}, seed={args.seed}, as_of=2022)"
         result = measure(SETUP, stmt)
-        print(f"{size:>12,} {size * 7:>12,} {result['seconds']:>9.1f} {result['peak_bytes'] / 2**30:>9.2f}", flush=True)
+        print(
+            f"{size:>12,} {size * 7:>12,} {result['seconds']:>9.1f} {result['peak_bytes'] / 2**30:>9.2f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
