@@ -5,8 +5,8 @@ PY    := $(VENV)/bin/python
 BIN   := $(VENV)/bin
 
 # First Python >= 3.12 that actually runs (pyenv shims exist for versions that are not active).
-FIND_PYTHON = for p in "$$ZENGSHOU_PYTHON" python3.13 python3.12 python3 \
-	  $$HOME/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 \
+FIND_PYTHON = for p in "$$ZENGSHOU_PYTHON" python3.12 python3.13 python3 \
+	  $$HOME/.pyenv/versions/3.12*/bin/python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.13 \
 	  /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
 	  [ -n "$$p" ] && command -v "$$p" >/dev/null 2>&1 && \
 	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; \
