@@ -28,7 +28,7 @@ import click
 )
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
 def serve(host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
-    """Serve risk scores over HTTP (settings from ZENGSHOU_* variables, see docs/service.md).
+    """Serve risk scores over HTTP (settings from ZENGSHOU_* variables, see the README).
 
     The model models:/household-risk@champion loads in the background: /health/live answers
     at once, /health/ready once the model is loaded and has passed a smoke prediction.
