@@ -21,6 +21,20 @@ def _done(started: float) -> None:
     click.echo(f"   ({time.perf_counter() - started:.0f} s)")
 
 
+def _quiet_mlflow() -> None:
+    """Keep the demo's output to its results: MLflow's notices and download bars go."""
+    import logging
+    import os
+    import warnings
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    import mlflow  # noqa: F401  (mlflow sets its loggers' levels when imported)
+
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"mlflow\..*")
+
+
 @click.command()
 @click.option(
     "--households", default=20_000, show_default=True, help="Households in the synthetic panel."
@@ -34,6 +48,7 @@ def _done(started: float) -> None:
 )
 def demo(households: int, replications: int, seed: int, workers: int) -> None:
     """Run the whole chain on embedded defaults and print whether the 2024 target is reachable."""
+    _quiet_mlflow()
     import pandas as pd
 
     from forecast import tracking
