@@ -38,6 +38,7 @@ class Service:
     metrics: ServiceMetrics
     keys: KeyStore
     limiter: RateLimiter
+    auth_failures: RateLimiter  # per client address: wrong keys allowed
     holder: ModelHolder | None = None
     scorer: Scorer | None = None
 
@@ -65,11 +66,22 @@ def require(scope: str) -> Callable[..., KeyRecord]:
         bearer_key: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
     ) -> KeyRecord:
         service: Service = request.app.state.service
+        # An address that presented too many wrong keys waits, whatever key it sends now:
+        # answering a right key differently would let it keep guessing.
+        client = request.client.host if request.client else "-"
+        retry_after = service.auth_failures.wait(client)
+        if retry_after is not None:
+            raise HTTPException(
+                429,
+                "Too many invalid API keys from this address",
+                headers={"Retry-After": str(retry_after)},
+            )
         presented = header_key or (bearer_key.credentials if bearer_key else None)
         if not presented:
             raise HTTPException(401, "An API key is required", headers=CHALLENGE)
         record = service.keys.match(presented)
         if record is None:
+            service.auth_failures.acquire(client)
             raise HTTPException(401, "The API key is not valid", headers=CHALLENGE)
         if scope not in GRANTS[record.scope]:
             raise HTTPException(403, f"This key lacks the '{scope}' scope")

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import registry
+from api.accesslog import install_access_log_filter
 from api.deps import Service
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
@@ -60,10 +61,21 @@ def create_app(
     service_metrics = ServiceMetrics()
     keys = KeyStore(settings.keys_file(), parse_hash_list(settings.api_key_hashes))
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
-    service = Service(settings=settings, metrics=service_metrics, keys=keys, limiter=limiter)
+    auth_failures = RateLimiter(
+        settings.auth_failure_limit / settings.auth_failure_window_seconds,
+        settings.auth_failure_limit,
+    )
+    service = Service(
+        settings=settings,
+        metrics=service_metrics,
+        keys=keys,
+        limiter=limiter,
+        auth_failures=auth_failures,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        remove_access_filter = install_access_log_filter(routes)
         if len(keys) == 0:
             log.warning("no API keys configured (%s): every scoring call gets 401", keys.path)
         service.holder = ModelHolder(
@@ -83,6 +95,7 @@ def create_app(
             for task in tasks:
                 task.cancel()
             service.scorer.close()
+            remove_access_filter()
 
     docs = settings.docs_enabled
     app = FastAPI(
@@ -105,6 +118,7 @@ def create_app(
     )
     for router in routers:
         app.include_router(router)
+    routes = {route.path for router in routers for route in router.routes}
     install_error_handlers(app)
     _document_request_body(app, scores.request_schemas(settings.max_households))
 
@@ -118,7 +132,6 @@ def create_app(
             allow_headers=["X-API-Key", "Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
-    routes = {route.path for router in routers for route in router.routes}
     app.add_middleware(ObservabilityMiddleware, metrics=service_metrics, routes=routes)
     return app
 

@@ -27,12 +27,10 @@ import numpy as np
 import pandas as pd
 
 from api.schemas import ROW_FIELDS, Household
+from forecast.risk import BANDS, OUTPUT_COLUMNS
 from forecast.schema import COLUMNS_BY_NAME
 
 log = logging.getLogger("zengshou.api")
-
-OUTPUT_COLUMNS = ("household_id", "score_year", "probability", "band", "flag", "reasons")
-BANDS = frozenset({"low", "medium", "high"})
 
 
 @dataclass(frozen=True)
@@ -154,14 +152,14 @@ def read_scores(result: pd.DataFrame, n_households: int) -> tuple[list[dict[str,
         On missing columns, a wrong number or order of households, a probability outside
         [0, 1], an unknown band or more than three reasons.
     """
-    missing = [c for c in (*OUTPUT_COLUMNS, "line_yuan", "line_version") if c not in result]
+    missing = [c for c in OUTPUT_COLUMNS if c not in result]
     if missing:
         raise ModelContractError(f"model output lacks columns {missing}")
     if len(result) != n_households:
         raise ModelContractError(f"model returned {len(result)} rows for {n_households}")
     # Plain lists: for a few households, cheaper than any vectorised check.
     ids, years, probability, bands, flags, reasons, line_yuan, line_versions = (
-        result[name].tolist() for name in (*OUTPUT_COLUMNS, "line_yuan", "line_version")
+        result[name].tolist() for name in OUTPUT_COLUMNS
     )
     expected = [str(i) for i in range(n_households)]
     if ids != expected and [str(i) for i in ids] != expected:
@@ -170,7 +168,7 @@ def read_scores(result: pd.DataFrame, n_households: int) -> tuple[list[dict[str,
         raise ModelContractError("probability outside [0, 1] or missing")
     if not all(math.isfinite(line) for line in line_yuan):
         raise ModelContractError("line_yuan missing or not finite")
-    if not BANDS.issuperset(bands):
+    if not set(BANDS).issuperset(bands):
         raise ModelContractError("band outside low|medium|high")
     reasons = [[str(r) for r in listed] for listed in reasons]
     if any(len(r) > 3 for r in reasons):
@@ -297,50 +295,77 @@ def _settle(future: asyncio.Future, answer: Any = None, error: BaseException | N
         future.set_exception(error)
 
 
-# A plausible household used to check a model before it serves (never a real one).
-SMOKE_HOUSEHOLDS: tuple[dict[str, Any], ...] = tuple(
-    {
-        "household_id": f"smoke-{n}",
-        "history": [
-            {
-                "year": year,
-                "county_code": "530102",
-                "village_code": "530102001",
-                "members": 4,
-                "labour_force": 2 - n,
-                "head_age": 48,
-                "head_education": "primary",
-                "wage_income": 21000.0 + 1500 * i - 9000 * n,
-                "operating_income": 6000.0,
-                "property_income": 300.0,
-                "transfer_income": 2500.0 + 1000 * n,
-                "monitored": bool(n),
-                "monitored_type": "marginal_at_risk" if n else "none",
-                "relocated": False,
-                "key_county": "national",
-                "shock_illness": bool(n and year == 2022),
-                "shock_disaster": False,
-                **{name: False for name in ROW_FIELDS if name.startswith("received_")},
-            }
-            for i, year in enumerate((2020, 2021, 2022))
-        ],
-    }
-    for n in (0, 1)
-)
+SMOKE_YEARS: tuple[int, int, int] = (2020, 2021, 2022)
+
+
+def smoke_households(years: Sequence[int] = SMOKE_YEARS) -> tuple[dict[str, Any], ...]:
+    """Two plausible households (never real ones) with history rows in ``years``."""
+    return tuple(
+        {
+            "household_id": f"smoke-{n}",
+            "history": [
+                {
+                    "year": year,
+                    "county_code": "530102",
+                    "village_code": "530102001",
+                    "members": 4,
+                    "labour_force": 2 - n,
+                    "head_age": 48,
+                    "head_education": "primary",
+                    "wage_income": 21000.0 + 1500 * i - 9000 * n,
+                    "operating_income": 6000.0,
+                    "property_income": 300.0,
+                    "transfer_income": 2500.0 + 1000 * n,
+                    "monitored": bool(n),
+                    "monitored_type": "marginal_at_risk" if n else "none",
+                    "relocated": False,
+                    "key_county": "national",
+                    "shock_illness": bool(n and i == len(years) - 1),
+                    "shock_disaster": False,
+                    **{name: False for name in ROW_FIELDS if name.startswith("received_")},
+                }
+                for i, year in enumerate(years)
+            ],
+        }
+        for n in (0, 1)
+    )
+
+
+# The smoke households of a model that takes any year (kept for tests and examples).
+SMOKE_HOUSEHOLDS: tuple[dict[str, Any], ...] = smoke_households()
+
+
+def smoke_years(model: ServedModel) -> tuple[int, int, int]:
+    """Three consecutive history years ``model`` can score, from what it says about itself.
+
+    The latest year is the one before the model's evaluation year when known (a year it has
+    seen), else 2022, moved into the range of latest years its monitoring line covers, so a
+    model whose line starts later (or ends earlier) is smoke-tested with years it accepts.
+    """
+    low, high = int(COLUMNS_BY_NAME["year"].minimum) + 2, int(COLUMNS_BY_NAME["year"].maximum)
+    try:
+        last = int(model.training["evaluate_year"]) - 1
+    except (KeyError, TypeError, ValueError):
+        last = SMOKE_YEARS[-1]
+    if model.last_years is not None:
+        low, high = max(low, model.last_years[0]), min(high, model.last_years[1])
+    last = min(max(last, low), high)
+    return (last - 2, last - 1, last)
 
 
 def check_model(model: ServedModel) -> str:
     """Smoke-test ``model`` before it serves; return its monitoring-line version.
 
-    Scores two built-in households together and each alone, and requires valid answers and
-    identical probabilities: the batching contract the service relies on.
+    Scores two built-in households (in years from :func:`smoke_years`) together and each
+    alone, and requires valid answers and identical probabilities: the batching contract the
+    service relies on.
 
     Raises
     ------
     ModelContractError
         When the model fails or breaks the contract.
     """
-    households = [Household.model_validate(h) for h in SMOKE_HOUSEHOLDS]
+    households = [Household.model_validate(h) for h in smoke_households(smoke_years(model))]
     try:
         ((together, line_version),) = score_batches(model, [households])
         alone = [score_batches(model, [[h]])[0][0][0] for h in households]

@@ -10,6 +10,8 @@ clients, revoke the old one.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
@@ -17,6 +19,7 @@ import logging
 import os
 import secrets
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,22 +126,42 @@ def write_key_file(path: Path, records: list[KeyRecord]) -> None:
             for r in records
         ]
     }
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         json.dump(payload, handle, indent=2)
     os.replace(temporary, path)
 
 
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the key file's sidecar ``.<name>.lock`` while changing it.
+
+    A sidecar, because the key file itself is replaced (a lock on it would lock the old
+    inode). Readers need no lock: every write is an atomic replace.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
 def create_key(path: Path, scope: str, label: str = "") -> tuple[str, KeyRecord]:
-    """Create a key of ``scope``, store its hash in ``path`` and return ``(key, record)``."""
+    """Create a key of ``scope``, store its hash in ``path`` and return ``(key, record)``.
+
+    Read, append and replace happen under the file's lock, so concurrent creates keep all keys.
+    """
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
     key = new_key()
     digest = hash_key(key)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     record = KeyRecord(key_id(digest), scope, digest, created=created, label=label)
-    write_key_file(path, [*read_key_file(path), record])
+    with locked(path):
+        write_key_file(path, [*read_key_file(path), record])
     return key, record
 
 
@@ -150,11 +173,14 @@ def revoke_key(path: Path, key_id_prefix: str) -> KeyRecord:
     KeyError
         When no key, or more than one, matches.
     """
-    records = read_key_file(path)
-    matches = [r for r in records if r.key_id.startswith(key_id_prefix.lower())]
-    if len(matches) != 1:
-        raise KeyError(f"{path}: {len(matches)} keys match id '{key_id_prefix}', need exactly 1")
-    write_key_file(path, [r for r in records if r is not matches[0]])
+    with locked(path):
+        records = read_key_file(path)
+        matches = [r for r in records if r.key_id.startswith(key_id_prefix.lower())]
+        if len(matches) != 1:
+            raise KeyError(
+                f"{path}: {len(matches)} keys match id '{key_id_prefix}', need exactly 1"
+            )
+        write_key_file(path, [r for r in records if r is not matches[0]])
     return matches[0]
 
 
@@ -173,7 +199,7 @@ class KeyStore:
         self.path = path
         self.extra = extra
         self._records: list[KeyRecord] = list(extra)
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
         self.refresh()
 
@@ -181,9 +207,9 @@ class KeyStore:
         """Re-read the key file if it changed since the last look (a stat per call)."""
         try:
             info = os.stat(self.path)
-            stamp = (info.st_mtime_ns, info.st_size)
+            stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
         except FileNotFoundError:
-            stamp = (0, 0)
+            stamp = (0, 0, 0)
         if stamp == self._stamp:
             return
         with self._lock:

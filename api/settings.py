@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     rate_limit_per_second: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=100, ge=1)
+    auth_failure_limit: int = Field(
+        default=10,
+        ge=1,
+        description="Wrong keys a client address may present before it gets 429",
+    )
+    auth_failure_window_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds in which the failed-key allowance refills completely",
+    )
     cors_origins: list[str] = Field(default_factory=list)
     docs_enabled: bool = False
     load_retry_seconds: float = Field(default=10.0, gt=0)

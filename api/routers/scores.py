@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -10,7 +13,16 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from api.deps import ScoreKey, ServiceDep
-from api.schemas import Household, ScoreResponse, error_responses, score_request_model
+from api.model import ModelContractError
+from api.schemas import ROW_FIELDS, Household, ScoreResponse, error_responses, score_request_model
+from forecast.risk import HistoryError
+
+log = logging.getLogger("zengshou.api")
+
+# How forecast.risk names a row in a HistoryError: its households are numbered "0".."N-1"
+# in request order (api.model.build_frame), so the number is the household's index.
+_ROW_LABEL = re.compile(r"row \d+ \(household_id='(\d+)', year=(\d+)\): (\w+)")
+_LINE_YEAR = re.compile(r"no value for year (\d+)")
 
 
 def household_errors(
@@ -57,6 +69,38 @@ def household_errors(
                     }
                 )
     return errors
+
+
+def model_rejection(error: Exception, households: Sequence[Household]) -> list[dict[str, Any]]:
+    """Turn the model's refusal of valid-looking households into 422 details.
+
+    The path points at the household, row and field the model named when it can be read from
+    the message; the message itself is never passed on (model messages quote values).
+    """
+    loc: tuple[Any, ...] = ("body", "households")
+    text = str(error)
+    if isinstance(error, HistoryError) and (found := _ROW_LABEL.search(text)):
+        index, year, field = int(found[1]), int(found[2]), found[3]
+        if index < len(households):
+            rows = households[index].history
+            row = next((i for i, r in enumerate(rows) if r.year == year), None)
+            loc = (*loc, index) if row is None else (*loc, index, "history", row)
+            if row is not None and field in ROW_FIELDS:
+                loc = (*loc, field)
+    elif isinstance(error, HistoryError) and (found := _LINE_YEAR.search(text)):
+        year = int(found[1])  # the line lacks the latest year or the next: name that row
+        for index, household in enumerate(households):
+            latest = max(range(len(household.history)), key=lambda i: household.history[i].year)
+            if household.history[latest].year in (year, year - 1):
+                loc = (*loc, index, "history", latest, "year")
+                break
+    return [
+        {
+            "loc": loc,
+            "msg": "the model cannot score this history (a value outside what it was built for)",
+            "type": "model_rejected_input",
+        }
+    ]
 
 
 async def parse_body(request: Request, schema: type[BaseModel]) -> Any:
@@ -109,13 +153,20 @@ def build_router(max_households: int) -> APIRouter:
         Each household brings its 1 to 5 most recent years of history. Scores come back in
         the order sent; scoring many households at once gives exactly what one-by-one calls
         give. Every answer names the model version and the monitoring-line version.
+        Households the schema admits but the model cannot score (say, a year its monitoring
+        line lacks) get 422 with type ``model_rejected_input``.
         """
         model = service.served_model()
         request = await parse_body(http_request, score_request)
         households = request.households
         if errors := household_errors(households, model.last_years):
             raise RequestValidationError(errors)
-        scores, line_version = await service.scorer.score(model, households)
+        try:
+            scores, line_version = await service.scorer.score(model, households)
+        except (HistoryError, ModelContractError) as error:
+            # Valid by the schema, refused by the model: the caller's data, not a server fault.
+            log.warning("model refused a request's households (%s)", type(error).__name__)
+            raise RequestValidationError(model_rejection(error, households)) from None
         service.metrics.households.inc(len(households))
         scores = [
             {"household_id": household.household_id, **answer}

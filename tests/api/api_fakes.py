@@ -105,6 +105,7 @@ def settings_for_tests(tmp_path: Path, **overrides) -> Settings:
         "docs_enabled": True,
         "rate_limit_per_second": 1000.0,
         "rate_limit_burst": 1000,
+        "auth_failure_limit": 1000,  # schemathesis sends many wrong keys from one address
         "load_retry_seconds": 0.05,
         "gc_freeze": False,  # the test process is shared: leave its collector alone
     } | overrides

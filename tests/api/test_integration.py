@@ -70,6 +70,7 @@ def live(tmp_path_factory):
         "ZENGSHOU_DOCS_ENABLED": "true",
         "ZENGSHOU_RATE_LIMIT_PER_SECOND": "100000",
         "ZENGSHOU_RATE_LIMIT_BURST": "100000",
+        "ZENGSHOU_AUTH_FAILURE_LIMIT": "100000",  # schemathesis sends many wrong keys
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     keys = {}
@@ -238,11 +239,28 @@ def test_canary_id_reaches_neither_log_nor_metrics(live, http):
     assert http.post("/v1/risk-scores", json=payload).status_code == 401
     repeated = {"households": payload["households"] * 2}
     assert http.post("/v1/risk-scores", json=repeated, headers=score_key).status_code == 422
+    # In the URL: uvicorn's access log writes paths and query strings unless filtered.
+    described = http.get(f"/v1/model?household_id={CANARY}", headers=score_key)
+    assert described.status_code == 200 and CANARY not in described.text
+    unknown = http.get(f"/v1/households/{CANARY}?household_id={CANARY}", headers=score_key)
+    assert unknown.status_code == 404 and CANARY not in unknown.text
+    scored = http.post(f"/v1/risk-scores?household_id={CANARY}", json=broken, headers=score_key)
+    assert scored.status_code == 422 and CANARY not in scored.text
+    upgrade = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+    }
+    with httpx.Client(base_url=live["base"], timeout=10) as fresh:  # the upgrade ends it
+        assert fresh.get(f"/ws/{CANARY}?id={CANARY}", headers=upgrade).status_code == 404
     metrics = http.get("/metrics").text
     assert 'route="/v1/risk-scores",status="200"' in metrics
     time.sleep(0.5)  # let the server flush its log
     assert CANARY not in metrics
-    assert CANARY not in live["log"].read_text(errors="replace")
+    log = live["log"].read_text(errors="replace")
+    assert CANARY not in log
+    assert '"GET /v1/model HTTP/1.1" 200' in log and '"GET <unmatched> HTTP/1.1" 404' in log
 
 
 def test_schemathesis_finds_no_server_error_on_the_live_service(live, tmp_path):

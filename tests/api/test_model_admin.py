@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from dataclasses import replace
 
 from api_fakes import ADMIN, AUTH, FakeRiskModel, fake_served, household
 
-from api.model import ModelHolder, Scorer
+from api.model import ModelHolder, Scorer, smoke_years
 from api.schemas import ROW_FIELDS, Household
 
 RELOAD = "/v1/admin/reload"
@@ -177,3 +178,64 @@ def test_metrics_count_requests_by_route_and_status_and_households(client):
     assert (
         'zengshou_http_request_duration_seconds_bucket{le="0.25",route="/v1/risk-scores"}' in text
     )
+
+
+class LateLineModel(FakeRiskModel):
+    """A model whose monitoring line starts in 2027: it refuses households that end earlier."""
+
+    def predict(self, frame):
+        if frame.groupby("household_id", sort=False)["year"].max().min() < 2027:
+            raise ValueError("no monitoring line before 2027")
+        return super().predict(frame)
+
+
+def test_a_model_whose_line_covers_later_years_becomes_ready(make_client):
+    late = replace(fake_served(model=LateLineModel()), last_years=(2027, 2034))
+    client = make_client(loader=lambda settings: late)
+    assert client.get("/health/ready").json()["model"]["version"] == "1"
+    years = [2027, 2028, 2029]
+    body = {
+        "households": [
+            household()
+            | {
+                "history": [
+                    row | {"year": y} for row, y in zip(household()["history"], years, strict=True)
+                ]
+            }
+        ]
+    }
+    assert client.post("/v1/risk-scores", json=body, headers=AUTH).status_code == 200
+
+
+def test_smoke_years_follow_the_models_training_and_line():
+    served = fake_served()
+    assert smoke_years(replace(served, last_years=None)) == (2020, 2021, 2022)
+    trained = replace(served, training={"evaluate_year": "2025"}, last_years=None)
+    assert smoke_years(trained) == (2022, 2023, 2024)
+    assert smoke_years(replace(trained, last_years=(2030, 2034))) == (2028, 2029, 2030)
+    assert smoke_years(replace(served, last_years=(2016, 2019))) == (2017, 2018, 2019)
+
+
+class OverconfidentModel(FakeRiskModel):
+    """Breaks the contract (probability above 1) for households of 20 members only."""
+
+    def predict(self, frame):
+        result = super().predict(frame)
+        large = frame.groupby("household_id", sort=False)["members"].last().to_numpy() == 20
+        return result.assign(probability=result["probability"].where(~large, 1.5))
+
+
+def test_a_contract_break_on_valid_input_is_a_422_not_a_500(make_client):
+    client = make_client(loader=lambda settings: fake_served(model=OverconfidentModel()))
+    big = household("hh-big")
+    for row in big["history"]:
+        row["members"] = 20
+    response = client.post("/v1/risk-scores", json={"households": [big]}, headers=AUTH)
+    assert response.status_code == 422, response.text
+    (detail,) = response.json()["error"]["details"]
+    assert detail == {
+        "loc": ["body", "households"],
+        "msg": detail["msg"],
+        "type": "model_rejected_input",
+    }
+    assert score(client)["scores"][0]["probability"] <= 1.0  # others still score

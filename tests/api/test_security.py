@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from api_fakes import ADMIN_KEY, AUTH, SCORE_KEY, SECOND_SCORE_KEY, household
@@ -170,3 +172,50 @@ def test_the_key_is_checked_before_the_body_is_parsed(client):
     wrong_type = client.post(URL, content=b"households=1", headers=AUTH)
     assert wrong_type.status_code == 415
     assert wrong_type.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_concurrent_creates_keep_every_key(tmp_path):
+    path = tmp_path / "keys.json"
+    start = threading.Barrier(8)
+
+    def create_several(n: int) -> list[str]:
+        start.wait()
+        return [create_key(path, "score", label=f"{n}-{i}")[1].sha256 for i in range(5)]
+
+    with ThreadPoolExecutor(8) as pool:
+        created = [digest for batch in pool.map(create_several, range(8)) for digest in batch]
+    assert sorted(r.sha256 for r in read_key_file(path)) == sorted(created)
+    assert len(created) == 40
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_repeated_wrong_keys_from_one_address_get_429_with_retry_after(make_client):
+    client = make_client(auth_failure_limit=3, auth_failure_window_seconds=600)
+    for _ in range(3):
+        assert client.post(URL, json=PAYLOAD, headers={"X-API-Key": "zs_guess"}).status_code == 401
+    refused = client.post(URL, json=PAYLOAD, headers={"X-API-Key": "zs_guess"})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert refused.json()["error"]["code"] == "rate_limited"
+    # Locked out whatever it sends now: a right key must not answer differently.
+    assert client.post(URL, json=PAYLOAD, headers=AUTH).status_code == 429
+    assert client.get("/health/live").status_code == 200  # no key, no limit
+
+
+def test_missing_keys_and_right_keys_do_not_count_as_failures(make_client):
+    client = make_client(auth_failure_limit=2)
+    for _ in range(5):
+        assert client.post(URL, json=PAYLOAD).status_code == 401
+        assert client.post(URL, json=PAYLOAD, headers=AUTH).status_code == 200
+
+
+def test_a_full_bucket_table_forgets_idle_addresses():
+    now = [0.0]
+    limiter = RateLimiter(1.0, 2, clock=lambda: now[0])
+    limiter.MAX_BUCKETS = 3
+    for address in "abcd":
+        assert limiter.acquire(address) is None
+    now[0] = 10.0  # all refilled
+    assert limiter.acquire("e") is None
+    assert set(limiter._buckets) == {"e"}
+    assert limiter.wait("e") is None and limiter.acquire("e") is None
+    assert limiter.acquire("e") == 1 and limiter.wait("e") == 1

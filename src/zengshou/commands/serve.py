@@ -26,7 +26,12 @@ import click
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
-@click.option("--access-log/--no-access-log", default=True, show_default=True)
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="uvicorn's access log, showing route templates only (no raw paths, no query strings).",
+)
 def serve(host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
     """Serve risk scores over HTTP (settings from ZENGSHOU_* variables, see the README).
 
@@ -43,6 +48,7 @@ def serve(host: str, port: int, workers: int, log_level: str, access_log: bool) 
         workers=workers,
         log_level=log_level,
         access_log=access_log,
+        ws="none",  # no WebSocket route; uvicorn would log the handshake's path and query
         server_header=False,
         proxy_headers=False,
     )
