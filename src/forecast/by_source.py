@@ -55,7 +55,7 @@ class BottomUpForecaster(PanelForecaster):
         time_col: str = "year",
         target: str = TOTAL,
         features: list[str] | None = None,
-        calibration_periods: int = 2,
+        calibration_periods: int = 3,
         random_state: int | None = None,
     ) -> None:
         self.estimator = estimator
@@ -203,3 +203,34 @@ def forecast_by_source(
     )
     data = per_capita_sources(panel, sources, members_col)
     return forecaster.fit(data).predict(data, horizon=horizon)
+
+
+def weighted_source_means(forecast: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
+    """Population means per person of a :func:`forecast_by_source` forecast, by year.
+
+    Each household keeps its last observed members, weight and monitoring status (their
+    future is not forecast); its forecast per-person sources times its members make a
+    panel-shaped frame that :func:`forecast.calibration.weighted_means` aggregates as it
+    does the observed panel (people-weighted, so comparable with the published figures).
+
+    Parameters
+    ----------
+    forecast : pandas.DataFrame
+        Output of :func:`forecast_by_source` (household panel column names).
+    panel : pandas.DataFrame
+        The history it was forecast from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`forecast.calibration.weighted_means` of the forecast years.
+    """
+    from forecast.calibration import weighted_means
+
+    last = panel.sort_values("year").drop_duplicates("household_id", keep="last")
+    last = last.set_index("household_id")[["members", "weight", "monitored"]]
+    wide = forecast.pivot_table(index=["household_id", "year"], columns="series", values="mean")
+    frame = wide.reset_index().join(last, on="household_id")
+    for source in INCOME_SOURCES:
+        frame[source] = frame[f"{source}_per_capita"] * frame["members"]
+    return weighted_means(frame)

@@ -3,8 +3,11 @@
 For every household *type* and income *source* the panel gives three numbers:
 
 ``drift``
-    mean yearly log growth of the type's weighted mean income from that source
-    (``log(mean_t / mean_{t-1})`` averaged over the panel's year pairs);
+    mean yearly log growth of a household's own income from that source: the weighted mean
+    of ``log(y_it / y_i,t-1)`` over households of the type *at the start of the year* (the
+    type in ``t-1``) with positive income in both years, averaged over the panel's year
+    pairs. (Growth of the type's mean income would also count households moving between
+    types, e.g. leaving monitoring as they recover, as growth.);
 ``rho``
     AR(1) persistence of a household's log income around its type's yearly mean;
 ``sigma``
@@ -28,7 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-SOURCES: tuple[str, ...] = ("wage", "operating", "property", "transfer")
+from forecast.schema import INCOME_SOURCES
+
+# Income sources without the "_income" suffix, in the schema's order.
+SOURCES: tuple[str, ...] = tuple(s.removesuffix("_income") for s in INCOME_SOURCES)
 SHOCKS: tuple[str, ...] = ("illness", "disaster")
 LABOUR_GROUPS: tuple[str, ...] = ("no_labour", "one_labour", "multi_labour")
 HOUSEHOLD_TYPES: tuple[str, ...] = tuple(
@@ -136,17 +142,18 @@ def estimate_dynamics(panel: pd.DataFrame, as_of: int | None = None) -> IncomeDy
     for source in SOURCES:
         values = frame[f"{source}_income"].to_numpy(dtype=float)
         logs = _log_positive(values)
-        # Drift: growth of the type's weighted mean, year over year (all types pooled if a
-        # type's mean is not positive in some year).
-        sums = np.bincount(cell, weights=weight * values, minlength=n_cells)
-        totals = np.bincount(cell, weights=weight, minlength=n_cells)
-        means = (sums / np.where(totals > 0, totals, np.nan)).reshape(len(years), -1)
-        pooled = np.bincount(year - years[0], weights=weight * values) / np.bincount(
-            year - years[0], weights=weight
-        )
+        # Drift: households' own log growth, grouped by their type at the start of the
+        # year; the mean over year pairs (all types pooled where a type has no pair).
+        own = np.where(previous, logs - np.r_[np.nan, logs[:-1]], np.nan)
+        grown = np.isfinite(own)
+        start_cell = (year - years[0]) * len(HOUSEHOLD_TYPES) + np.r_[0, kind[:-1]]
+        sums = np.bincount(start_cell[grown], weights=(weight * own)[grown], minlength=n_cells)
+        totals = np.bincount(start_cell[grown], weights=weight[grown], minlength=n_cells)
         with np.errstate(divide="ignore", invalid="ignore"):
-            growth = np.log(means[1:] / means[:-1])
-            pooled_growth = float(np.nanmean(np.log(pooled[1:] / pooled[:-1])))
+            growth = (sums / np.where(totals > 0, totals, np.nan)).reshape(len(years), -1)[1:]
+            by_year = np.bincount(year[grown] - years[0], weights=(weight * own)[grown])
+            by_year /= np.bincount(year[grown] - years[0], weights=weight[grown])
+        pooled_growth = float(np.nanmean(by_year[1:])) if grown.any() else 0.0
         # Deviation from the type-year weighted mean log income.
         ok = np.isfinite(logs)
         log_sums = np.bincount(cell[ok], weights=(weight * logs)[ok], minlength=n_cells)
@@ -155,7 +162,7 @@ def estimate_dynamics(panel: pd.DataFrame, as_of: int | None = None) -> IncomeDy
             deviation = logs - (log_sums / log_totals)[cell]
         lagged = np.r_[np.nan, deviation[:-1]]
         pair = previous & np.isfinite(deviation) & np.isfinite(lagged)
-        log_growth[source] = np.where(previous, logs - np.r_[np.nan, logs[:-1]], np.nan)
+        log_growth[source] = own
         all_rho, all_sigma = _ar1(lagged[pair], deviation[pair], weight[pair])
         for k, name in enumerate(HOUSEHOLD_TYPES):
             finite = growth[:, k][np.isfinite(growth[:, k])]

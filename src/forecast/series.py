@@ -38,13 +38,18 @@ from scipy import stats
 from forecast.paths import data_file
 
 # Longer series of related income measures whose year-to-year volatility informs the prior.
+# Assumption (kept in code, not YAML: a modelling choice of this forecaster, tested by
+# ``backtest_series``, not a policy or a published figure): rural income of the poverty
+# counties and areas moves like the alleviated population's; the values come from
+# public_statistics.yaml with their sources.
 RELATED_SERIES: tuple[str, ...] = (
     "national_rural_disposable_poverty_counties",
     "yunnan_rural_disposable_poverty_areas",
     "national_rural_disposable",
 )
-# Weight of the related series' degrees of freedom in the pooled growth variance: they measure
-# disposable income of all rural residents, not net income of alleviated households.
+# Assumption: weight of the related series' degrees of freedom in the pooled growth variance.
+# Half, because they measure disposable income of all rural residents, not net income of
+# alleviated households: informative, but not as much as the series' own years.
 PRIOR_WEIGHT = 0.5
 
 
@@ -248,8 +253,11 @@ def forecast_series(
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``year``: ``mean`` (log-normal mean of the predictive distribution),
-        then the lower and upper bound of each level.
+        Indexed by ``year``: ``mean``, the point forecast, which is the predictive MEDIAN
+        ``exp(centre)`` (the column keeps the common forecast name), then the lower and upper
+        bound of each level. A median, because the bounds are Student-t quantiles of ``log y``
+        and under that predictive the level's mean is infinite (the t tail); the median is
+        also what :func:`sample_series_paths` gives (``np.median`` of the paths).
     """
     if int(horizon) != horizon or horizon < 1:
         raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
@@ -258,7 +266,7 @@ def forecast_series(
     centre = np.log(model.last_value) + steps * model.drift
     sd = model.log_scale(steps)
     frame = pd.DataFrame(
-        {"mean": np.exp(centre + sd**2 / 2)},
+        {"mean": np.exp(centre)},
         index=pd.Index(model.last_year + steps.astype(int), name="year"),
     )
     for level in levels:

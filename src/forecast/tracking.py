@@ -23,9 +23,7 @@ def tracking_uri() -> str:
     """Return the tracking URI: ``$MLFLOW_TRACKING_URI`` or the project's SQLite store."""
     if uri := os.environ.get("MLFLOW_TRACKING_URI"):
         return uri
-    store = project_root() / "mlruns"
-    store.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{store / 'mlflow.db'}"
+    return f"sqlite:///{project_root() / 'mlruns' / 'mlflow.db'}"
 
 
 def artifact_root(uri: str | None = None) -> str | None:
@@ -33,9 +31,7 @@ def artifact_root(uri: str | None = None) -> str | None:
     uri = uri or tracking_uri()
     if uri.startswith("sqlite:///"):
         return (Path(uri.removeprefix("sqlite:///")).parent / "artifacts").resolve().as_uri()
-    if uri.startswith("file:") or "://" not in uri:
-        return None  # a file store keeps artifacts inside itself
-    return None
+    return None  # file stores keep artifacts inside themselves; servers choose their own
 
 
 def configure() -> str:
@@ -43,6 +39,8 @@ def configure() -> str:
     import mlflow
 
     uri = tracking_uri()
+    if uri.startswith("sqlite:///"):  # SQLite creates the database, not its folder
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
@@ -300,7 +298,6 @@ def log_forecast_training(
         mlflow.set_tags(standard_tags() | {"zengshou.data_fingerprint": data_fingerprint(panel)})
         params = {k: str(v) for k, v in forecaster.get_params(deep=False).items()}
         mlflow.log_params(params | {"model": type(forecaster).__name__, "n_rows": len(panel)})
-        mlflow.log_param("n_calibration", getattr(forecaster, "n_calibration_", None))
         if metrics:
             mlflow.log_metrics(metrics)
         log_panel_forecaster(
@@ -344,19 +341,34 @@ def risk_input_columns() -> list[dict[str, object]]:
     ]
 
 
+# Input columns MLflow cannot type without refusing the panel's own dtypes: a pandas
+# categorical is refused for a string column ("cannot safely convert category"), and the
+# nullable Int64 / boolean columns fail on a missing value ("cannot convert NA to integer",
+# "cannot convert float NaN to bool"). These stay ``Any``; the pyfunc checks them itself and
+# names row, field and reason.
+_RISK_UNTYPED_KINDS = ("category",)
+_RISK_UNTYPED_COLUMNS = ("head_age", "shock_illness", "shock_disaster")
+
+
 def risk_signature():
     """MLflow signature of the risk pyfunc: panel rows in, one row per household out.
 
-    Input columns are typed ``Any`` on purpose: MLflow's strict enforcement refuses a pandas
-    categorical for a string column, a nullable boolean and an integer for a float, all of
-    which panels carry. The pyfunc checks the rows itself and names row, field and reason.
-    The real types are in :func:`risk_input_columns` (and ``describe_registered_model``).
+    Strings, integers, floats and non-nullable booleans are typed, so MLflow enforces them;
+    categorical and nullable columns are ``Any`` (see ``_RISK_UNTYPED_COLUMNS``). Floats are
+    doubles: MLflow refuses integer values for them, so send incomes as floats (the panel's
+    own dtype). The full types are in :func:`risk_input_columns`.
     """
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, DataType, Schema
     from mlflow.types.schema import AnyType, Array
 
-    inputs = [ColSpec(AnyType(), c["name"], required=c["required"]) for c in risk_input_columns()]
+    kinds = {"str": DataType.string, "int": DataType.long, "float": DataType.double}
+    kinds["bool"] = DataType.boolean
+    inputs = []
+    for c in risk_input_columns():
+        untyped = c["type"] in _RISK_UNTYPED_KINDS or c["name"] in _RISK_UNTYPED_COLUMNS
+        kind = AnyType() if untyped else kinds[c["type"]]
+        inputs.append(ColSpec(kind, c["name"], required=c["required"]))
     outputs = [
         ColSpec(DataType.string, "household_id"),
         ColSpec(DataType.long, "score_year"),
@@ -368,6 +380,26 @@ def risk_signature():
         ColSpec(DataType.string, "line_version"),
     ]
     return ModelSignature(inputs=Schema(inputs), outputs=Schema(outputs))
+
+
+def risk_input_example() -> pd.DataFrame:
+    """Raw history rows of two synthetic households (last three years): the model's example."""
+    from forecast.synthetic import synthesize_panel
+
+    panel = synthesize_panel(2, seed=0, as_of=2022)
+    return panel[panel["year"] >= 2020].reset_index(drop=True)
+
+
+def risk_pip_requirements() -> list[str]:
+    """Pinned requirements of the risk pyfunc: this package (it holds the scoring code; no
+    ``code_paths``, which would shadow the installed package inside a running service) and the
+    packages its scoring imports."""
+    from importlib.metadata import version as package_version
+
+    packages = ("zengshou", "mlflow", "numpy", "pandas", "scikit-learn", "joblib", "pyyaml")
+    return [f"{p}=={package_version(p)}" for p in packages] + [
+        f"threadpoolctl=={package_version('threadpoolctl')}"
+    ]
 
 
 def register_risk_model(
@@ -405,7 +437,6 @@ def register_risk_model(
     import math
     import tempfile
     from datetime import UTC, datetime
-    from importlib.metadata import version as package_version
 
     import joblib
     import mlflow
@@ -424,6 +455,8 @@ def register_risk_model(
         "train_until": metrics["calibration_year"],
         "evaluate_year": metrics["evaluate_year"],
         "line_version": line.version,
+        "policy_version": model.policy_.version,
+        **model.policy_.params(),
         "random_state": random_state,
         "panel_source": panel_source or "DataFrame",
         "code_version": code_version(),
@@ -443,6 +476,7 @@ def register_risk_model(
                 "zengshou.component": "risk",
                 "risk.trained_at": trained_at,
                 "risk.line_version": line.version,
+                "risk.policy_version": model.policy_.version,
             }
         )
         mlflow.log_params({k: str(v) for k, v in params.items()})
@@ -455,18 +489,16 @@ def register_risk_model(
         with tempfile.TemporaryDirectory() as tmp:
             path = f"{tmp}/risk_model.joblib"
             joblib.dump(model, path)
-            requirements = [
-                f"{p}=={package_version(p)}"
-                for p in ("mlflow", "numpy", "pandas", "scikit-learn", "joblib", "pyyaml")
-            ]
             info = mlflow.pyfunc.log_model(
                 name="model",
                 python_model=RiskPyfunc(),
                 artifacts={ARTIFACT: path},
                 signature=risk_signature(),
-                pip_requirements=requirements,
+                input_example=risk_input_example(),
+                pip_requirements=risk_pip_requirements(),
                 metadata={
                     "line_version": line.version,
+                    "policy_version": model.policy_.version,
                     "trained_at": trained_at,
                     "label": metrics["label"],
                     "kind": model.kind,
@@ -492,6 +524,7 @@ def register_risk_model(
     tags = {
         "trained_at": trained_at,
         "line_version": line.version,
+        "policy_version": model.policy_.version,
         "label": metrics["label"],
         "kind": model.kind,
         "train_until": str(metrics["calibration_year"]),
@@ -564,7 +597,7 @@ def describe_registered_model(
     -------
     dict
         ``name``, ``version``, ``aliases``, ``run_id``, ``model_uri``, ``trained_at``,
-        ``line_version``, ``label``, ``kind``, ``train_until``, ``evaluate_year``,
+        ``line_version``, ``policy_version`` (of ``data/risk_policy.yaml``), ``label``, ``kind``, ``train_until``, ``evaluate_year``,
         ``code_version``, ``metrics`` (dict of the run's metrics), ``params`` (the run's
         params), ``tags`` (the version's tags) and ``input_columns`` (name, type, unit,
         required).
@@ -587,6 +620,7 @@ def describe_registered_model(
         "model_uri": f"models:/{name}/{found.version}",
         "trained_at": tags.get("trained_at"),
         "line_version": tags.get("line_version"),
+        "policy_version": tags.get("policy_version"),
         "label": tags.get("label"),
         "kind": tags.get("kind"),
         "train_until": tags.get("train_until"),

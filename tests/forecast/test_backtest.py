@@ -112,6 +112,36 @@ def test_sources_add_up_to_the_total(small_panel) -> None:
     assert (forecast["mean"] <= forecast.upper_80).all()
 
 
+def test_by_source_total_intervals_cover_near_nominal(synthetic_panel) -> None:
+    """The total's own calibration: 2021-2022 from 2016-2020, drift model on every source."""
+    history = synthetic_panel[synthetic_panel.year <= 2020]
+    forecast = forecast_by_source(history, horizon=2, model="drift")
+    total = forecast[forecast["series"] == "net_income_per_capita"]
+    joined = total.merge(synthetic_panel, on=["household_id", "year"])
+    y = joined["net_income_per_capita"]
+    by_year = joined["year"]
+    coverage_80 = y.between(joined.lower_80, joined.upper_80).groupby(by_year).mean()
+    coverage_95 = y.between(joined.lower_95, joined.upper_95).groupby(by_year).mean()
+    # measured: 80 %: 0.855 (2021), 0.896 (2022); 95 %: 0.974, 0.965
+    assert ((coverage_80 >= 0.75) & (coverage_80 <= 0.92)).all(), coverage_80
+    assert ((coverage_95 >= 0.92) & (coverage_95 <= 0.99)).all(), coverage_95
+
+
+def test_weighted_source_means_are_people_weighted_and_add_up(small_panel) -> None:
+    from forecast.by_source import weighted_source_means
+
+    history = small_panel[small_panel.year <= 2021]
+    forecast = forecast_by_source(history, horizon=1, model="drift")
+    means = weighted_source_means(forecast, history).loc[2022]
+    sources = ["wage", "operating", "property", "transfer"]
+    assert means[sources].sum() == pytest.approx(means["net_income_per_capita"])
+    last = history[history.year == 2021].set_index("household_id")
+    total = forecast[forecast.series == "net_income_per_capita"].set_index("household_id")
+    people = last["weight"] * last["members"]
+    expected = (total["mean"] * people).sum() / people.sum()
+    assert means["net_income_per_capita"] == pytest.approx(expected)
+
+
 def test_top_level_names_are_lazy() -> None:
     code = (
         "import sys, forecast; assert 'forecast.backtesting' not in sys.modules; "

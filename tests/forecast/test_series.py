@@ -39,7 +39,7 @@ def test_forecast_matches_the_formula_by_hand() -> None:
         t80 = stats.t.ppf(0.9, 5)
         assert got.loc[2002 + h, "upper_80"] == pytest.approx(np.exp(centre + t80 * sd))
         assert got.loc[2002 + h, "lower_80"] == pytest.approx(np.exp(centre - t80 * sd))
-        assert got.loc[2002 + h, "mean"] == pytest.approx(np.exp(centre + sd**2 / 2))
+        assert got.loc[2002 + h, "mean"] == pytest.approx(np.exp(centre))  # the median
 
 
 def test_intervals_widen_with_horizon_and_shrink_with_evidence() -> None:
@@ -66,9 +66,11 @@ def test_sampled_paths_reproduce_the_intervals() -> None:
     paths = sample_series_paths(yunnan, 2, 200_000, np.random.default_rng(5))
     assert paths.shape == (200_000, 2)
     for i, year in enumerate(table.index):
-        q = np.quantile(paths[:, i], [0.025, 0.1, 0.9, 0.975])
-        expected = table.loc[year, ["lower_95", "lower_80", "upper_80", "upper_95"]]
+        q = np.quantile(paths[:, i], [0.025, 0.1, 0.5, 0.9, 0.975])
+        expected = table.loc[year, ["lower_95", "lower_80", "mean", "upper_80", "upper_95"]]
         np.testing.assert_allclose(q, expected, rtol=0.01)
+        # the reported point is the paths' median (0.06 %), not the log-normal mean (0.2 % above)
+        assert np.median(paths[:, i]) == pytest.approx(table.loc[year, "mean"], rel=6e-4)
     again = sample_series_paths(yunnan, 2, 10, np.random.default_rng(5))
     np.testing.assert_array_equal(
         again, sample_series_paths(yunnan, 2, 10, np.random.default_rng(5))

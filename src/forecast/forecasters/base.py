@@ -174,6 +174,10 @@ class PanelForecaster(BaseEstimator):
         -------
         self
         """
+        # A refit starts from scratch: fitted state of an earlier fit (attributes ending in
+        # "_", e.g. the mixed model's kept design columns) must not leak into this one.
+        for name in [a for a in vars(self) if a.endswith("_") and not a.startswith("__")]:
+            delattr(self, name)
         self.feature_categories_ = _learn_categories(panel, self._feature_list())
         arrays = self.to_arrays(panel)
         self._calibrate(arrays)

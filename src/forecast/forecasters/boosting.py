@@ -63,7 +63,7 @@ class GradientBoostingForecaster(PanelForecaster):
         time_col: str = "year",
         target: str = "net_income_per_capita",
         features: list[str] | None = None,
-        calibration_periods: int = 2,
+        calibration_periods: int = 3,
         random_state: int | None = None,
         lags: int = 3,
         max_horizon: int = 2,

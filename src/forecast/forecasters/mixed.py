@@ -54,7 +54,7 @@ class MixedEffectsForecaster(NaiveForecaster):
         time_col: str = "year",
         target: str = "net_income_per_capita",
         features: list[str] | None = None,
-        calibration_periods: int = 2,
+        calibration_periods: int = 3,
         random_state: int | None = None,
         max_units: int = 2000,
         reml: bool = True,

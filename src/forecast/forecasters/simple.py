@@ -18,7 +18,8 @@ class NaiveForecaster(PanelForecaster):
         Accepted for a common interface; the naive model ignores covariates.
     calibration_periods : int
         Final training periods held out to calibrate the intervals (see
-        :mod:`forecast.forecasters.base`).
+        :mod:`forecast.forecasters.base`); fewer when the history is too short. The default 3
+        lets the horizon-2 quantiles pool two origins instead of resting on one year.
     random_state : int, optional
         Unused (deterministic); kept for a common interface.
     """
@@ -31,7 +32,7 @@ class NaiveForecaster(PanelForecaster):
         time_col: str = "year",
         target: str = "net_income_per_capita",
         features: list[str] | None = None,
-        calibration_periods: int = 2,
+        calibration_periods: int = 3,
         random_state: int | None = None,
     ) -> None:
         self.id_col = id_col
@@ -77,7 +78,7 @@ class DriftForecaster(NaiveForecaster):
         time_col: str = "year",
         target: str = "net_income_per_capita",
         features: list[str] | None = None,
-        calibration_periods: int = 2,
+        calibration_periods: int = 3,
         random_state: int | None = None,
         window: int | None = None,
         shrinkage: float = 0.0,

@@ -13,6 +13,7 @@ from forecast.risk.features import FEATURE_NAMES, REASON_GROUPS, HistoryError, c
 from forecast.risk.labels import LABELS, SERVED_LABEL, examples_for_year, label_rates
 from forecast.risk.line import MonitoringLine, load_monitoring_line, monitoring_line
 from forecast.risk.models import BANDS, OUTPUT_COLUMNS, RiskModel
+from forecast.risk.policy import RiskPolicy, load_risk_policy, risk_policy
 from forecast.risk.training import train_and_register, train_risk_model
 
 REGISTERED_MODEL = "household-risk"
@@ -28,11 +29,14 @@ __all__ = [
     "HistoryError",
     "MonitoringLine",
     "RiskModel",
+    "RiskPolicy",
     "compute_features",
     "examples_for_year",
     "label_rates",
     "load_monitoring_line",
+    "load_risk_policy",
     "monitoring_line",
+    "risk_policy",
     "train_and_register",
     "train_risk_model",
 ]

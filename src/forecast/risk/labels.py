@@ -24,10 +24,11 @@ import pandas as pd
 
 from forecast.risk.features import WINDOW, HouseholdFeatures, compute_features
 from forecast.risk.line import MonitoringLine, monitoring_line
+from forecast.risk.policy import risk_policy
+from forecast.schema import INCOME_SOURCES
 
 LABELS: tuple[str, ...] = ("below_line", "income_fall_third")
 SERVED_LABEL = "below_line"
-FALL_SHARE = 1 / 3  # income_fall_third: a fall of more than this share of last year's income
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def outcome(panel: pd.DataFrame, year: int, line: MonitoringLine, definition: st
     """
     if definition not in LABELS:
         raise ValueError(f"unknown label definition {definition!r}; choose one of {LABELS}")
-    sources = ["wage_income", "operating_income", "property_income", "transfer_income"]
+    sources = list(INCOME_SOURCES)
     rows = panel.loc[panel["year"].isin([year - 1, year]), ["household_id", "year", "members"]]
     income = panel.loc[rows.index, sources].sum(axis=1) / rows["members"]
     wide = (
@@ -82,7 +83,8 @@ def outcome(panel: pd.DataFrame, year: int, line: MonitoringLine, definition: st
     now, before = wide[year], wide[year - 1]
     if definition == "below_line":
         return now < line.value(year)
-    return (before > 0) & (now < (1 - FALL_SHARE) * before)
+    # income_fall_third: a fall of more than the policy's share (one third) of last year's.
+    return (before > 0) & (now < (1 - risk_policy().fall_share) * before)
 
 
 def examples_for_year(

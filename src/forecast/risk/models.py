@@ -13,7 +13,9 @@ Two kinds of classifier:
     log-odds is ``coef * (x - typical x)``.
 ``boosting``
     scikit-learn's ``HistGradientBoostingClassifier``. Its reasons are occlusion deltas: how
-    much the log-odds fall when a reason group's features are set to a typical household's.
+    much the log-odds fall when a reason group's features are set to a typical household's;
+    the feature a reason quotes is the one of its group whose own occlusion lowers the log-odds
+    most (a signed contribution, so never a feature that lowers the risk).
 
 Both are calibrated with Platt scaling (a logistic curve on the log-odds) fitted on a later
 year than the classifier, which absorbs the drift of the risk level from year to year.
@@ -31,6 +33,7 @@ from forecast.risk.features import (
     compute_features,
 )
 from forecast.risk.line import MonitoringLine, monitoring_line
+from forecast.risk.policy import risk_policy
 from forecast.risk.reasons import MAX_REASONS, explain
 
 KINDS: tuple[str, ...] = ("logistic", "boosting")
@@ -47,7 +50,11 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 )
 _GROUP_STARTS = np.flatnonzero(np.r_[True, np.diff(GROUP_OF_FEATURE) != 0])
 _GROUP_STOPS = np.r_[_GROUP_STARTS[1:], GROUP_OF_FEATURE.size]
-_OCCLUSION_CHUNK = 20_000  # households per boosted-model occlusion batch (bounds memory)
+# Features of reason groups with more than one feature (occluded one by one as well).
+_MULTI_FEATURES = np.flatnonzero(
+    np.isin(GROUP_OF_FEATURE, np.flatnonzero(_GROUP_STOPS - _GROUP_STARTS > 1))
+)
+_OCCLUSION_CHUNK = 8_000  # households per boosted-model occlusion batch (~180 MB of copies)
 _SCORE_CHUNK = 100_000  # households per scoring chunk (bounds memory)
 
 
@@ -66,15 +73,12 @@ class RiskModel:
         Inverse L2 penalty of the logistic regression (on standardised features).
     learning_rate, max_iter, max_leaf_nodes, l2_regularization : float, int, int, float
         Hyper-parameters of the boosted trees.
-    band_edges : tuple of two floats
+    band_edges : tuple of two floats, optional
         Probabilities where the band turns from low to medium and from medium to high.
-        Assumption: 0.10 is about the share of households under the line in 2022 (so "medium"
-        means more than the average risk), 0.30 three times that.
-    flag_probability : float
-        Households at or above this probability are flagged for a visit. Assumption: a
-        one-in-three chance of falling under the line within a year warrants a visit; on the
-        synthetic 2022 evaluation this flags about 10 % of households, the larger of the two
-        county capacities the quality bar names.
+        Default: the risk policy's (``data/risk_policy.yaml``, with the assumptions).
+    flag_probability : float, optional
+        Households at or above this probability are flagged for a visit. Default: the risk
+        policy's.
     random_state : int
         Seed of the boosted trees (the logistic fit is deterministic).
 
@@ -82,6 +86,8 @@ class RiskModel:
     ----------
     line_ : MonitoringLine
         The monitoring line the model was trained with; scores use it and report its version.
+    policy_ : forecast.risk.policy.RiskPolicy
+        The risk policy at fit time (its version, and the reasons' ``min_logit``).
     fill_ : ndarray
         Value imputed for a missing feature, and the "typical household" reasons compare
         against: the training median.
@@ -98,8 +104,8 @@ class RiskModel:
         max_iter: int = 150,
         max_leaf_nodes: int = 15,
         l2_regularization: float = 1.0,
-        band_edges: tuple[float, float] = (0.10, 0.30),
-        flag_probability: float = 0.30,
+        band_edges: tuple[float, float] | None = None,
+        flag_probability: float | None = None,
         random_state: int = 0,
     ) -> None:
         self.kind = kind
@@ -108,8 +114,13 @@ class RiskModel:
         self.max_iter = max_iter
         self.max_leaf_nodes = max_leaf_nodes
         self.l2_regularization = l2_regularization
-        self.band_edges = band_edges
-        self.flag_probability = flag_probability
+        # Policy defaults resolved here, so a fitted model carries its numbers (and clones
+        # keep them); the policy file is read once per process.
+        policy = risk_policy() if band_edges is None or flag_probability is None else None
+        self.band_edges = tuple(band_edges) if band_edges is not None else policy.band_edges
+        self.flag_probability = (
+            flag_probability if flag_probability is not None else policy.flag_probability
+        )
         self.random_state = random_state
 
     def get_params(self, deep: bool = True) -> dict:
@@ -164,6 +175,7 @@ class RiskModel:
         if y.all() or not y.any():
             raise ValueError("the training outcomes are all the same; nothing to learn")
         self.line_ = line or monitoring_line()
+        self.policy_ = risk_policy()
         with np.errstate(all="ignore"):
             fill = np.nanmedian(np.where(np.isnan(X).all(axis=0), 0.0, X), axis=0)
         self.fill_ = np.where(np.isnan(fill), 0.0, fill)
@@ -247,30 +259,42 @@ class RiskModel:
             group_logit = np.add.reduceat(per_feature, _GROUP_STARTS, axis=1)
             strength = per_feature
         else:
-            group_logit = (
-                np.concatenate(
-                    [
-                        self._occlusion(filled[i : i + _OCCLUSION_CHUNK])
-                        for i in range(0, len(filled), _OCCLUSION_CHUNK)
-                    ]
-                )
-                * slope
-            )
-            strength = np.abs(deviation) / self.scale_  # most unusual feature of the group
+            parts = [
+                self._occlusion(filled[i : i + _OCCLUSION_CHUNK])
+                for i in range(0, len(filled), _OCCLUSION_CHUNK)
+            ]
+            group_logit = np.concatenate([g for g, _ in parts]) * slope
+            # The lead feature is the one whose own value adds most to the log-odds (signed),
+            # so a reason never names a feature that lowers the household's risk.
+            strength = np.concatenate([f for _, f in parts])
         lead = np.empty(group_logit.shape, dtype=np.int64)
         for g, (start, stop) in enumerate(zip(_GROUP_STARTS, _GROUP_STOPS, strict=True)):
             lead[:, g] = start if stop - start == 1 else start + strength[:, start:stop].argmax(1)
+        if self.kind == "boosting":
+            # A group that raises the risk only jointly (no member feature does on its own)
+            # has no factor an officer could be told about: it gives no reason.
+            own = np.take_along_axis(strength, lead, axis=1)
+            multi = (_GROUP_STOPS - _GROUP_STARTS) > 1
+            group_logit = np.where(multi & (own <= 0), np.minimum(group_logit, 0.0), group_logit)
         return group_logit, lead
 
-    def _occlusion(self, filled: np.ndarray) -> np.ndarray:
+    def _occlusion(self, filled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Log-odds drop when each group, and each feature of a multi-feature group, is set
+        to the typical household's value: ``(n, groups)`` and ``(n, features)`` (the latter
+        zero for single-feature groups, whose group delta is the feature's)."""
         n, groups = len(filled), len(_GROUP_STARTS)
-        stacked = np.repeat(filled[None], groups + 1, axis=0)
+        stacked = np.repeat(filled[None], groups + 1 + _MULTI_FEATURES.size, axis=0)
         for g in range(groups):
             columns = GROUP_OF_FEATURE == g
             stacked[g + 1][:, columns] = self.fill_[columns]
+        for k, j in enumerate(_MULTI_FEATURES):
+            stacked[groups + 1 + k][:, j] = self.fill_[j]
         logit = self.decision_function(stacked.reshape(-1, filled.shape[1]))
-        logit = logit.reshape(groups + 1, n)
-        return (logit[0] - logit[1:]).T
+        logit = logit.reshape(len(stacked), n)
+        drops = logit[0] - logit[1:]
+        per_feature = np.zeros((n, filled.shape[1]))
+        per_feature[:, _MULTI_FEATURES] = drops[groups:].T
+        return drops[:groups].T, per_feature
 
     def band(self, probability: np.ndarray) -> np.ndarray:
         """Band of each probability: "low", "medium" or "high"."""
@@ -299,7 +323,14 @@ class RiskModel:
             group_logit, lead = self.contributions(X[part])
             above = self._impute(X[part]) > self.fill_
             part_facts = {k: v[part] for k, v in facts.items()}
-            reasons += explain(group_logit, lead, above, part_facts, max_reasons=MAX_REASONS)
+            reasons += explain(
+                group_logit,
+                lead,
+                above,
+                part_facts,
+                max_reasons=MAX_REASONS,
+                min_logit=self.policy_.min_logit,
+            )
         return pd.DataFrame(
             {
                 "household_id": features.household_id,

@@ -14,10 +14,10 @@ from collections.abc import Callable
 import numpy as np
 
 from forecast.risk.features import FEATURE_NAMES, SOURCES
+from forecast.risk.policy import risk_policy
 from forecast.schema import MEASURES
 
 MAX_REASONS = 3
-MIN_LOGIT = 0.10  # a factor must raise the odds by about 10 % or more to be worth saying
 
 _SOURCE_WORDS = {
     "wage": "wage income",
@@ -259,7 +259,6 @@ for _s in SOURCES:
     )
 for _m in MEASURES:
     RENDERERS[f"received_{_m}"] = _fixed(*_MEASURE_WORDS[_m])
-assert set(RENDERERS) == set(FEATURE_NAMES), set(FEATURE_NAMES) ^ set(RENDERERS)
 
 
 def explain(
@@ -269,7 +268,7 @@ def explain(
     facts: dict[str, np.ndarray],
     *,
     max_reasons: int = MAX_REASONS,
-    min_logit: float = MIN_LOGIT,
+    min_logit: float | None = None,
 ) -> list[list[str]]:
     """Render the top risk-raising reasons of every household.
 
@@ -284,13 +283,16 @@ def explain(
     facts : dict
         ``HouseholdFeatures.facts`` plus ``line_next`` and ``years_observed``.
     max_reasons, min_logit
-        At most this many reasons, each adding at least ``min_logit`` to the log-odds.
+        At most this many reasons, each adding at least ``min_logit`` to the log-odds
+        (default: the risk policy's, ``data/risk_policy.yaml``).
 
     Returns
     -------
     list of list of str
         One list per household, strongest reason first; empty when nothing raises the risk.
     """
+    if min_logit is None:
+        min_logit = risk_policy().min_logit
     n, groups = group_logit.shape
     k = min(max_reasons, groups)
     top = np.argpartition(-group_logit, k - 1, axis=1)[:, :k]

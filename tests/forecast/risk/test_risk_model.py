@@ -131,3 +131,46 @@ def test_same_seed_same_boosted_model(trained, synthetic_panel, recent):
     first = trained[1]["models"]["boosting"]
     X = compute_features(recent).values
     np.testing.assert_array_equal(again.predict_proba(X), first.predict_proba(X))
+
+
+@pytest.mark.parametrize("kind", ["logistic", "boosting"])
+def test_no_reason_of_a_high_risk_household_names_a_risk_lowering_factor(trained, recent, kind):
+    from forecast.risk.reasons import MAX_REASONS
+
+    model = trained[1]["models"][kind]
+    features = compute_features(recent, model.line_)
+    high = model.predict_proba(features.values) >= model.band_edges[1]
+    X = model._impute(features.values[high])
+    group_logit, lead = model.contributions(X)
+    top = np.argsort(-group_logit, axis=1)[:, :MAX_REASONS]
+    shown = np.take_along_axis(group_logit, top, axis=1) >= model.policy_.min_logit
+    rows, slots = np.nonzero(shown)
+    quoted = lead[rows, top[rows, slots]]
+    assert rows.size > 50
+    # The quoted feature's own contribution: log-odds drop when it alone is set to typical.
+    occluded = X[rows].copy()
+    occluded[np.arange(rows.size), quoted] = model.fill_[quoted]
+    own = model.decision_function(X[rows]) - model.decision_function(occluded)
+    assert (own > 0).all(), [FEATURE_NAMES[j] for j in np.unique(quoted[own <= 0])]
+
+
+def test_every_feature_has_a_reason_renderer():
+    from forecast.risk.reasons import RENDERERS
+
+    assert set(RENDERERS) == set(FEATURE_NAMES), set(FEATURE_NAMES) ^ set(RENDERERS)
+
+
+def test_the_model_takes_its_policy_from_the_policy_file(trained, tmp_path):
+    from forecast.paths import data_file
+    from forecast.risk.policy import load_risk_policy, risk_policy
+
+    model, _ = trained
+    policy = risk_policy()
+    assert policy == load_risk_policy(data_file("risk_policy.yaml"))
+    assert model.policy_ == policy and model.band_edges == policy.band_edges
+    assert model.flag_probability == policy.flag_probability
+    bad = tmp_path / "policy.yaml"
+    text = data_file("risk_policy.yaml").read_text(encoding="utf-8")
+    bad.write_text(text.replace("value: 0.30\n  unit", "value: 1.5\n  unit"), encoding="utf-8")
+    with pytest.raises(ValueError, match="flag_probability out of range"):
+        load_risk_policy(bad)

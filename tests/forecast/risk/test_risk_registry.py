@@ -49,6 +49,31 @@ def test_description_reports_training_date_metrics_signature_and_line(registered
     required = {c["name"] for c in description["input_columns"] if c["required"]}
     assert {"household_id", "year", "wage_income"} <= required
     assert "weight" not in required
+    from forecast.risk.policy import risk_policy
+
+    assert description["policy_version"] == risk_policy().version
+    assert description["params"]["policy.band_edges"] == str(risk_policy().band_edges)
+
+
+def test_model_has_example_pinned_requirements_and_typed_inputs(registered):
+    from importlib.metadata import version
+
+    from mlflow.models import Model
+
+    uri = "models:/household-risk@champion"
+    info = Model.load(uri)
+    example = info.load_input_example(mlflow.artifacts.download_artifacts(uri))
+    assert example is not None and example["household_id"].nunique() == 2
+    requirements = mlflow.pyfunc.get_model_dependencies(uri)
+    with open(requirements, encoding="utf-8") as handle:
+        assert f"zengshou=={version('zengshou')}" in handle.read().split()
+    types = {c.name: str(c.type).removeprefix("DataType.") for c in info.get_input_schema().inputs}
+    assert types["wage_income"] == "double" and types["household_id"] == "string"
+    assert types["year"] == "long" and types["relocated"] == "boolean"
+    assert types["key_county"] == types["shock_illness"] == "Any"
+    loaded = mlflow.pyfunc.load_model(uri)
+    with pytest.raises(mlflow.exceptions.MlflowException, match="wage_income"):
+        loaded.predict(example.assign(wage_income="a lot"))
 
 
 def test_loads_without_the_project_files(registered, recent, tmp_path, store):
