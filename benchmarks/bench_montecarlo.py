@@ -27,9 +27,9 @@ from forecast.paths import project_root
 from forecast.synthetic import synthesize_panel
 from simulation import Population, load_scenario
 from simulation.montecarlo import TargetTest
+from simulation.population import full_province_households
 
 SCENARIO = project_root() / "scenarios" / "action_plan.yaml"
-FULL = 2_100_000  # households (public_statistics counts, E)
 
 
 def timed_run(scenario, population, replications: int, workers: int, seed: int = 1):
@@ -81,7 +81,7 @@ def bench_thousand(population, workers: int) -> None:
 def bench_full(replications: int, workers: int) -> None:
     scenario = load_scenario(SCENARIO)
     started = time.perf_counter()
-    panel = synthesize_panel(FULL, seed=1, as_of=2022)
+    panel = synthesize_panel(full_province_households(), seed=1, as_of=2022)
     population = Population.from_panel(panel, as_of=2022)
     del panel
     print(

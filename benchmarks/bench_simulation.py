@@ -17,10 +17,10 @@ from pathlib import Path
 from forecast.synthetic import synthesize_panel
 from simulation import Population, load_scenario
 from simulation.model import Province
+from simulation.population import full_province_households
 from simulation.reference import ReferenceProvince
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "action_plan.yaml"
-FULL = 2_100_000
 
 
 def throughput(model_class, population, months: int) -> float:
@@ -51,7 +51,7 @@ def main() -> None:
     del small, large
     gc.collect()
     start = time.perf_counter()
-    panel = synthesize_panel(FULL, seed=1, as_of=2022)
+    panel = synthesize_panel(full_province_households(), seed=1, as_of=2022)
     population = Population.from_panel(panel, as_of=2022)
     del panel
     gc.collect()

@@ -159,6 +159,10 @@ def write_calibration(result: CalibrationResult, path: str | Path, panel_note: s
         "# The panel gives each source's drift by household type (forecast.dynamics); the shifts",
         "# are added to the wage and operating drifts of every type so that, from as-of 2021 with",
         "# the measures in force (action_plan), 2022 reproduces the published Yunnan figures.",
+        "# The same shifts apply to every as-of year (as-of 2022 runs too): they correct the",
+        "# panel's 2016-2021 household growth to the published 2022 growth, and the drift",
+        "# estimator is the same for every as-of (households' own log growth by starting type).",
+        "# Assumption: the gap between the panel trend and published growth persists.",
         "kind: calibration",
     ]
     source = (

@@ -41,7 +41,7 @@ class MonthContext:
     labour_multiplier: float
     line: float
     hit_rate: float
-    detection_lag: int
+    detection_lag: float  # mean months from flag to county scheduling
     assistance_delay: int
     gap_closure: float
     assistance_duration: int
@@ -75,7 +75,12 @@ class HouseholdBlock:
         self.insured_cover = np.zeros(n)
         self.enrolled = np.asarray(columns["monitored"], dtype=bool).copy()
         self.preventive = np.zeros(n)  # yuan per year while enrolled
-        self.under = np.zeros(n, dtype=bool)
+        # Screening reads the income of the last 12 months, not one month's annualised rate:
+        # the AR(1) noise of a single month is as large as a year's, so screening it against
+        # the yearly line would flag hundreds of thousands of transient dips a year. The
+        # window starts filled with the as-of year's income (the 12 months before month 0).
+        self.recent = np.repeat(self.base.sum(axis=0)[None, :], 12, axis=0)
+        self.under: np.ndarray | None = None  # set at month 0 from the as-of year's income
         self.under_since = np.full(n, -1, dtype=np.int32)
         self.detect_at = np.full(n, NEVER, dtype=np.int32)
         self.assist_from = np.full(n, NEVER, dtype=np.int32)
@@ -165,7 +170,7 @@ class HouseholdBlock:
         self.assistance_paid[ctx.year_index] += float(np.einsum("n,n->", self.weight, paid)) / 12
         self.income = income
         self.annual += income / 12
-        self.screen(ctx, draws["screen"])
+        self.screen(ctx, draws["screen"], own=income.sum(axis=0) - paid)
 
     def _per_household(self, ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
         """Monthly AR(1) persistence and innovation sd of each household, shape (4, n)."""
@@ -183,10 +188,25 @@ class HouseholdBlock:
         hit = (draws["disaster"] < ctx.disaster_hazard) & (self.disaster_until < k)
         self.disaster_until[hit] = k + ctx.disaster_duration - 1
 
-    def screen(self, ctx: MonthContext, uniform: np.ndarray) -> None:
-        """Monitoring: who is under the line, who gets flagged, detected and assisted."""
+    def rolling_per_capita(self) -> np.ndarray:
+        """Per-capita net income of the last 12 months (yuan per person)."""
+        return self.recent.mean(axis=0) / self.members
+
+    def screen(self, ctx: MonthContext, uniform: np.ndarray, own: np.ndarray | None = None) -> None:
+        """Monitoring: who is under the line, who gets flagged, detected and assisted.
+
+        A household is under the line when its income of the last 12 months is; households
+        already under at the start (the as-of year's income against the first year's line)
+        are the stock, not newly under, and do not enter the detection-delay figures.
+        ``own`` is this month's income rate without the monitoring top-up (default: all of
+        ``self.income``): the system screens what a household earns without its own help, so
+        a household still poor when its assistance ends is found again at once.
+        """
         k, y = ctx.month, ctx.year_index
-        per_capita = self.income.sum(axis=0) / self.members
+        if self.under is None:
+            self.under = self.rolling_per_capita() < ctx.line
+        self.recent[k % 12] = self.income.sum(axis=0) if own is None else own
+        per_capita = self.rolling_per_capita()
         under = per_capita < ctx.line
         newly = under & ~self.under
         self.under_since[newly] = k
@@ -194,13 +214,16 @@ class HouseholdBlock:
         waiting = under & (self.detect_at == NEVER) & (self.assist_until < k)
         hit_rate = np.where(self.enrolled, 1.0, ctx.hit_rate)
         flagged = waiting & (uniform < hit_rate)
-        self.detect_at[flagged] = k + ctx.detection_lag
+        # Given a flag, uniform / hit_rate is again uniform on [0, 1): it draws the extra month.
+        lag = rules.lag_months(ctx.detection_lag, uniform[flagged] / hit_rate[flagged])
+        self.detect_at[flagged] = k + lag
         detected = self.detect_at == k
         if detected.any():
-            delay = k - self.under_since[detected]
-            year_fell = np.minimum(self.under_since[detected] // 12, len(self.newly_under) - 1)
-            np.add.at(self.newly_detected, year_fell, self.weight[detected])
-            np.add.at(self.delay_weighted, year_fell, self.weight[detected] * delay)
+            fell = detected & (self.under_since >= 0)  # newly under, not the starting stock
+            delay = k - self.under_since[fell]
+            year_fell = np.minimum(self.under_since[fell] // 12, len(self.newly_under) - 1)
+            np.add.at(self.newly_detected, year_fell, self.weight[fell])
+            np.add.at(self.delay_weighted, year_fell, self.weight[fell] * delay)
             self.assist_from[detected] = k + ctx.assistance_delay
             self.assist_until[detected] = k + ctx.assistance_delay + ctx.assistance_duration
             gap = rules.assistance_topup(

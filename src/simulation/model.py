@@ -18,10 +18,9 @@ from simulation.households import NEVER, HouseholdBlock, MonthContext
 from simulation.monitoring import monitoring_line
 from simulation.population import Population
 from simulation.results import ReplicationResult
-from simulation.scenario import ALL, Measure, Scenario
+from simulation.scenario import ALL, TARGETING, Measure, Scenario
 
 RiskScorer = Callable[[dict[str, np.ndarray]], np.ndarray]
-TARGETING = ("income", "risk")
 
 
 @dataclass
@@ -65,8 +64,10 @@ class County(mesa.Agent):
         self.chosen.append(picked)
 
     def choose_villages(self, job: AllocationRound) -> None:
-        """Pick this county's villages for a village lever."""
-        self.chosen.append(self.villages[job.uniform[self.villages] < job.share])
+        """Pick this county's villages for a village lever, among the eligible ones
+        (``job.eligible`` is then a mask over villages)."""
+        v = self.villages
+        self.chosen.append(v[job.eligible[v] & (job.uniform[v] < job.share)])
 
 
 class Village(mesa.Agent):
@@ -78,7 +79,7 @@ class Village(mesa.Agent):
         self.households = households  # weighted alleviated households in the sample village
         self.collective_income = collective  # yuan per year
         self.tourism = False
-        self.levers: set[str] = set()
+        self.levers: dict[str, int] = {}  # lever -> month its effect ends in this village
 
     def represents(self) -> float:
         """Real villages this sampled village stands for."""
@@ -156,9 +157,11 @@ class ProvinceBase(mesa.Model):
         Seed of the replication; every random stream derives from it by name.
     draw_parameters : bool
         Draw effect sizes within their ranges (True) or use central values.
-    targeting : {"income", "risk"}
+    targeting : {"income", "risk"}, optional
+        Overrides the scenario's ``monitoring.targeting`` rule.
     risk_scorer : callable, optional
-        ``risk_scorer(state_arrays) -> probabilities``; required for ``risk`` targeting.
+        ``risk_scorer(state_arrays) -> probabilities``; required for ``risk`` targeting
+        (:func:`simulation.risk.panel_risk_scorer` trains one without MLflow).
     months : int, optional
         Months to run (default: to December of the scenario's last year).
     """
@@ -170,11 +173,12 @@ class ProvinceBase(mesa.Model):
         *,
         seed: int,
         draw_parameters: bool = True,
-        targeting: str = "income",
+        targeting: str | None = None,
         risk_scorer: RiskScorer | None = None,
         months: int | None = None,
     ) -> None:
         super().__init__(rng=rules.stream(seed, "mesa"))
+        targeting = scenario.targeting if targeting is None else targeting
         if targeting not in TARGETING:
             raise ValueError(f"targeting: {targeting!r} not one of {TARGETING}")
         if targeting == "risk" and risk_scorer is None:
@@ -212,6 +216,10 @@ class ProvinceBase(mesa.Model):
         self._build_households(population)
         self.costs: dict[tuple[str, int], float] = defaultdict(float)
         self.reach: dict[tuple[str, int], float] = defaultdict(float)
+        # Who each lever picked (indices of villages or households) by (lever, year), and
+        # the month until which a household holds a multi-year lever (not picked again).
+        self.choices: dict[tuple[str, int], np.ndarray] = {}
+        self.holding: dict[str, np.ndarray] = {}
         self.monthly: list[tuple] = []
         self.annual: list[dict] = []
         self.annual_history: dict[int, np.ndarray] = {}
@@ -405,17 +413,33 @@ class ProvinceBase(mesa.Model):
         if measure.name == "collective_assets":
             self._allocate_collective(measure, year, n_units)
             return
+        # A lever lasting more than a year is held: the village or household it picked is not
+        # picked again (nor charged again) while its effect runs. Yearly levers are renewed.
+        multi_year = int(measure.duration_months.value) > 12
+        start_month = 12 * (year - self.first_year)
+        last_month = start_month + 11 + int(measure.delay_months.value)
+        last_month += int(measure.duration_months.value)
         if measure.reach == "villages":
             uniform = rng.random(len(self.villages))
-            villages_total = self.spec.province["villages"].value
-            share = min(1.0, n_units * per_unit / villages_total)
-            job = AllocationRound(measure, year, state, eligible, uniform, share, 0.0, 0.0)
+            # Villages with a household the lever is for, not already holding the lever.
+            has_eligible = np.bincount(
+                state["village"], weights=w * eligible, minlength=len(uniform)
+            )
+            free = np.array([v.levers.get(measure.name, -1) <= start_month for v in self.villages])
+            available = (has_eligible > 0) & free
+            weight_v = np.bincount(state["village"], weights=w, minlength=len(uniform))
+            share_available = float(weight_v[available].sum() / weight_v.sum())
+            villages_available = self.spec.province["villages"].value * share_available
+            share = min(1.0, n_units * per_unit / villages_available) if villages_available else 0.0
+            job = AllocationRound(measure, year, state, available, uniform, share, 0.0, 0.0)
             self.agents_by_type[County].do("choose_villages", job)
             chosen_v = self._collect_chosen()
+            self.choices[(measure.name, year)] = chosen_v
             members = np.zeros(len(self.villages), dtype=bool)
             members[chosen_v] = True
             for v in chosen_v:
-                self.villages[v].levers.add(measure.name)
+                if multi_year:
+                    self.villages[v].levers[measure.name] = last_month
                 if measure.name == "tourism_villages":
                     self.villages[v].tourism = True
             if measure.name == "tourism_villages":
@@ -426,6 +450,9 @@ class ProvinceBase(mesa.Model):
             units = sum(self.villages[v].represents() for v in chosen_v) / per_unit
             self._grant_effects(measure, year, state, recipients, rng, units, spread=False)
             return
+        if multi_year:  # a household trained, hired or lent to is not picked again
+            holding = self.holding.setdefault(measure.name, np.full(len(w), -1, dtype=np.int32))
+            eligible = eligible & (holding <= start_month)
         eligible_weight = float(np.sum(w[eligible]))
         quota = min(n_units * per_unit, eligible_weight)
         share = quota / eligible_weight if eligible_weight > 0 else 0.0
@@ -435,6 +462,9 @@ class ProvinceBase(mesa.Model):
         )
         self.agents_by_type[County].do("allocate", job)
         picked = self._collect_chosen()
+        self.choices[(measure.name, year)] = picked
+        if multi_year:
+            holding[picked] = last_month
         units = float(np.sum(w[picked])) / per_unit
         take = rng.random(len(w))[picked] < measure.take_up.value
         self._link_market(measure, year, picked[take])
@@ -574,8 +604,9 @@ class ProvinceBase(mesa.Model):
                 cost += gap * village.represents()
         hv = self.population.village
         recipients = np.flatnonzero(dividend[hv] > 0)
-        start = 12 * (year - self.first_year)
-        self.grant(recipients, start, start + 12, rules.PROPERTY, dividend[hv][recipients])
+        start = 12 * (year - self.first_year) + int(measure.delay_months.value)
+        end = start + int(measure.duration_months.value)
+        self.grant(recipients, start, end, rules.PROPERTY, dividend[hv][recipients])
         self.reach[(measure.name, year)] += float(np.sum(self.population.weight[recipients]))
         self.spend(measure.name, year, cost * float(measure.unit_cost.value), recipients)
 

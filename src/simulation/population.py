@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.dynamics import IncomeDynamics, estimate_dynamics, household_type_index
+from forecast.dynamics import SOURCES, IncomeDynamics, estimate_dynamics, household_type_index
 
 REQUIRED = (
     "household_id",
@@ -108,12 +108,7 @@ class Population:
         village_codes, village = np.unique(village_keys.to_numpy(str), return_inverse=True)
         village_county = np.zeros(len(village_codes), dtype=np.int32)
         village_county[village] = county
-        income = np.vstack(
-            [
-                current[f"{s}_income"].to_numpy(dtype=float)
-                for s in ("wage", "operating", "property", "transfer")
-            ]
-        )
+        income = np.vstack([current[f"{s}_income"].to_numpy(dtype=float) for s in SOURCES])
         members = current["members"].to_numpy(dtype=np.int16)
         previous = panel.loc[panel["year"] == as_of - 1, ["household_id", "net_income_per_capita"]]
         if "net_income_per_capita" in panel.columns and not previous.empty:
@@ -154,3 +149,14 @@ class Population:
         return float(
             np.sum(self.weight * self.income.sum(axis=0)) / np.sum(self.weight * self.members)
         )
+
+
+def full_province_households() -> int:
+    """Households of the whole province: alleviated plus monitored, from
+    ``data/public_statistics.yaml`` (``counts.households_alleviated_plus_monitored``)."""
+    import yaml
+
+    from forecast.paths import data_file
+
+    stats = yaml.safe_load(data_file("public_statistics.yaml").read_text(encoding="utf-8"))
+    return int(stats["counts"]["households_alleviated_plus_monitored"]["value"])

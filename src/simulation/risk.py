@@ -17,7 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SOURCES = ("wage", "operating", "property", "transfer")
+from simulation.rules import SOURCES
+
+RISK_MODELS = ("panel", "registered")  # where a risk scorer's model comes from
 
 
 class PanelRiskScorer:
@@ -65,6 +67,30 @@ class PanelRiskScorer:
         if (order < 0).any():
             raise ValueError("risk scorer: a simulated household has no history row")
         return probability[order]
+
+
+def panel_risk_scorer(panel: pd.DataFrame, as_of: int) -> PanelRiskScorer:
+    """Train the risk model on the panel (years up to ``as_of``) and return its scorer.
+
+    No MLflow: ``forecast.risk.train_risk_model`` fits the served model kind on outcomes up
+    to ``as_of - 2`` and evaluates on ``as_of``. The scorer holds the fitted model and the
+    panel rows it needs, so it pickles to worker processes and Dask workers.
+    """
+    from forecast.risk import train_risk_model
+
+    observed = panel[panel["year"] <= as_of]
+    model, _ = train_risk_model(observed, train_until=as_of - 2, evaluate_year=as_of, compare=False)
+    return PanelRiskScorer(model, observed, as_of)
+
+
+def risk_scorer(panel: pd.DataFrame, as_of: int, model: str = "panel") -> PanelRiskScorer:
+    """Return the scorer for ``risk`` targeting: ``panel`` trains one from the panel without
+    MLflow; ``registered`` loads ``household-risk@champion`` from the MLflow registry."""
+    if model == "panel":
+        return panel_risk_scorer(panel, as_of)
+    if model == "registered":
+        return registered_risk_scorer(panel, as_of)
+    raise ValueError(f"risk model: {model!r} not one of {RISK_MODELS}")
 
 
 def registered_risk_scorer(panel: pd.DataFrame, as_of: int, alias: str = "champion"):

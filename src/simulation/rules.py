@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-SOURCES = ("wage", "operating", "property", "transfer")
+from forecast.dynamics import SOURCES as SOURCES  # the schema's sources, no "_income"
+
 WAGE, OPERATING, PROPERTY, TRANSFER = range(4)
 
 # Who a lever may reach. Each rule reads the household state (a mapping of arrays).
@@ -99,13 +100,20 @@ def assistance_topup(income_per_capita, line, members, gap_closure):
     return gap_closure * np.maximum(line - income_per_capita, 0) * members
 
 
-def detection_lag(township_interval: float, county_interval: float) -> int:
-    """Months from a village flag to county scheduling: mean waits of both reviews, rounded up.
+def detection_lag(township_interval: float, county_interval: float) -> float:
+    """Mean months from a village flag to county scheduling.
 
     Village screening is continuous; a flag waits on average half a township interval for
     review and half a county interval for scheduling.
     """
-    return int(np.ceil(0.5 * township_interval + 0.5 * county_interval))
+    return 0.5 * float(township_interval) + 0.5 * float(county_interval)
+
+
+def lag_months(mean_lag: float, uniform):
+    """Whole months of detection lag with mean ``mean_lag``: its whole part, plus one more
+    month with probability equal to its fractional part (``uniform`` on [0, 1))."""
+    whole = np.floor(mean_lag)
+    return (whole + (np.asarray(uniform) < mean_lag - whole)).astype(np.int32)
 
 
 def select_lowest(values: np.ndarray, weights: np.ndarray, quota: float) -> np.ndarray:

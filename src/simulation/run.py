@@ -13,7 +13,7 @@ def simulate(
     population: Population,
     seed: int,
     draw_parameters: bool = True,
-    targeting: str = "income",
+    targeting: str | None = None,
     risk_scorer: RiskScorer | None = None,
     months: int | None = None,
 ) -> ReplicationResult:
@@ -32,9 +32,9 @@ def simulate(
     draw_parameters : bool
         Draw effect sizes within their ranges (recorded in ``result.parameters``) or use
         central values.
-    targeting : {"income", "risk"}
+    targeting : {"income", "risk"}, optional
         Who the monitoring system enrols: the lowest incomes (status quo) or the highest
-        scores of ``risk_scorer``.
+        scores of ``risk_scorer``. Default: the scenario's ``monitoring.targeting``.
     risk_scorer : callable, optional
         ``risk_scorer(state_arrays) -> probabilities`` over the household arrays.
     months : int, optional

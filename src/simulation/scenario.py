@@ -18,9 +18,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from simulation.rules import ELIGIBILITY
+from simulation.rules import ELIGIBILITY, SOURCES
 
-SOURCES = ("wage", "operating", "property", "transfer")
 ROOT_KEYS = {"name", "description", "catalogue", "calibration", "years", "activate"}
 CHILD_KEYS = {"name", "description", "base", "activate", "deactivate", "changes"}
 PARAM_KEYS = {"value", "values", "central", "low", "high", "unit", "source", "assumption"}
@@ -31,6 +30,14 @@ SECTIONS = ("province", "measures", "monitoring", "shocks")
 REACH = ("households", "villages", "pool")
 PRIORITY = ("random", "lowest_income")
 EFFECT_KINDS = ("add", "scale", "pool", "collective", "insurance")
+# Effect kinds that fit each way of reaching households.
+KINDS_BY_REACH = {
+    "households": ("add", "scale", "insurance"),
+    "villages": ("add", "scale", "collective"),
+    "pool": ("pool",),
+}
+TARGETING = ("income", "risk")  # monitoring.targeting: lowest income or highest risk score
+RULE_UNIT = "rule"  # unit of a parameter whose value is a named rule, not a number
 ALL = "all"  # scale value: every eligible household
 
 
@@ -119,6 +126,22 @@ class Scenario:
     shocks: dict[str, Parameter]
     calibration: dict[str, Parameter]
     calibration_path: str = ""
+
+    @property
+    def targeting(self) -> str:
+        """Who the monitoring system enrols: ``income`` (lowest, status quo) or ``risk``."""
+        rule = self.monitoring.get("targeting")
+        return "income" if rule is None else str(rule.value)
+
+    def with_targeting(self, targeting: str) -> Scenario:
+        """Return the scenario with the monitoring targeting rule replaced."""
+        if targeting not in TARGETING:
+            raise ValueError(f"targeting: {targeting!r} not one of {TARGETING}")
+        monitoring = dict(self.monitoring)
+        monitoring["targeting"] = Parameter(
+            unit=RULE_UNIT, value=targeting, assumption="set on the command line"
+        )
+        return dataclasses.replace(self, monitoring=monitoring)
 
     def without(self, *measure_names: str) -> Scenario:
         """Return the same scenario with the named levers switched off."""
@@ -343,6 +366,11 @@ def _build(
                 raise ScenarioError(
                     f"{where('measures', k, node)}: kind: not one of {EFFECT_KINDS}"
                 )
+            if effect.kind not in KINDS_BY_REACH[spec["reach"]]:
+                raise ScenarioError(
+                    f"{where('measures', k, node)}: kind: '{effect.kind}' does not fit reach "
+                    f"'{spec['reach']}' (allowed: {KINDS_BY_REACH[spec['reach']]})"
+                )
             effects[source] = effect
         extra = {
             k: param("measures", f"{key}.{k}", v)
@@ -374,6 +402,13 @@ def _build(
         s: {k: param(s, f"{s}.{k}", v) for k, v in tree[s].items()}
         for s in ("province", "monitoring", "shocks", "calibration")
     }
+    targeting = sections["monitoring"].get("targeting")
+    if targeting is not None and (targeting.unit != RULE_UNIT or targeting.value not in TARGETING):
+        node = tree["monitoring"]["targeting"]
+        raise ScenarioError(
+            f"{where('monitoring', 'monitoring.targeting', node)}.value: "
+            f"'{targeting.value}' not one of {TARGETING} (unit: {RULE_UNIT})"
+        )
     if not isinstance(name, str) or not name:
         raise ScenarioError(f"{path}: name: missing value")
     return Scenario(
@@ -417,7 +452,7 @@ def _parameter(where: str, node: Any, years: tuple[int, int], yearly: bool) -> P
 
     def check_number(key: str, value: Any) -> None:
         if isinstance(value, str):
-            if value in (ALL, "panel", "data") and key.startswith("value"):
+            if key.startswith("value") and (value in (ALL, "panel", "data") or unit == RULE_UNIT):
                 return
             raise ScenarioError(f"{where}.{key}: '{value}' is not a number")
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -56,3 +56,33 @@ def test_as_of_ignores_later_years():
     assert early.years == (2010, 2015)
     with pytest.raises(ValueError, match="two panel years"):
         estimate_dynamics(panel, as_of=2010)
+
+
+def test_households_switching_type_do_not_count_as_growth():
+    """Constant incomes; each year the richest monitored households leave monitoring. The
+    types' mean incomes move, but no household's income grows: the drift must be zero."""
+    n, years = 2000, range(2016, 2023)
+    wage = np.linspace(2_000, 20_000, n)
+    monitored = wage < 12_000
+    rows = []
+    for year in years:
+        rows.append(
+            pd.DataFrame(
+                {
+                    "household_id": [f"h{i}" for i in range(n)],
+                    "year": year,
+                    "labour_force": 1,
+                    "monitored": monitored.copy(),
+                    "weight": 1.0,
+                    "wage_income": wage,
+                    "operating_income": 1000.0,
+                    "property_income": 100.0,
+                    "transfer_income": 500.0,
+                }
+            )
+        )
+        richest = np.flatnonzero(monitored)[-n // 20 :]
+        monitored[richest] = False  # graduates keep their income
+    fitted = estimate_dynamics(pd.concat(rows, ignore_index=True))
+    for kind in ("one_labour/alleviated", "one_labour/monitored"):
+        assert fitted.table.loc[(kind, "wage"), "drift"] == pytest.approx(0, abs=1e-12)

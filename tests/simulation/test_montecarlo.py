@@ -86,20 +86,46 @@ def test_same_seed_gives_identical_results_on_one_and_two_worker_processes(
     _same(target_result, test.run(population, workers=2))
 
 
+@pytest.fixture(scope="module")
+def tiny_population(synthetic_panel):
+    """300 households: cheap to ship to worker processes and to simulate."""
+    from simulation import Population
+
+    ids = synthetic_panel["household_id"].drop_duplicates().iloc[:300]
+    return Population.from_panel(synthetic_panel[synthetic_panel["household_id"].isin(ids)], 2022)
+
+
+@pytest.fixture(scope="module")
+def tiny_inline(tiny_population, action_plan):
+    test = TargetTest(action_plan, replications=4, seed=9, attribution_replications=1)
+    return test.run(tiny_population, workers=1)
+
+
+@pytest.mark.slow
+def test_same_seed_gives_identical_results_on_one_and_four_worker_processes(
+    tiny_inline, tiny_population, action_plan
+):
+    test = TargetTest(action_plan, replications=4, seed=9, attribution_replications=1)
+    on_four = test.run(tiny_population, workers=4)
+    assert on_four.ran_on == "4 local processes"
+    _same(tiny_inline, on_four)
+
+
 @pytest.mark.slow
 @pytest.mark.integration
-def test_dask_cluster_gives_the_same_result_as_local_processes(
-    target_result, population, action_plan
+def test_dask_cluster_of_worker_processes_gives_the_same_result_as_one_process(
+    tiny_inline, tiny_population, action_plan
 ):
     from distributed import LocalCluster
 
-    test = TargetTest(action_plan, replications=4, seed=5, attribution_replications=2)
+    test = TargetTest(action_plan, replications=4, seed=9, attribution_replications=1)
+    # Worker processes, not threads: the population really is pickled to other processes.
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
-        on_dask = test.run(population, scheduler=cluster.scheduler_address)
+        on_dask = test.run(tiny_population, scheduler=cluster.scheduler_address)
     assert on_dask.ran_on.startswith("dask scheduler")
-    _same(target_result, on_dask)
+    _same(tiny_inline, on_dask)
 
 
 def test_a_different_seed_gives_different_results(target_result, population, action_plan):

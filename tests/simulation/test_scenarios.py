@@ -67,12 +67,14 @@ def test_without_switches_measures_off(action_plan):
         action_plan.without("no_such_measure")
 
 
-def test_transfers_only_costs_what_the_action_plan_costs(action_plan):
+def test_transfers_only_costs_what_the_action_plan_costs(action_plan, population):
     transfers = load_scenario(SCENARIOS[0].parent / "transfers_only.yaml")
-    households, members = 1_000_000, 7.957 / 2.1  # 'all' levers: about half the province
-    plan = action_plan.planned_cost(households, members)["cost_yuan"].sum()
-    alone = transfers.planned_cost(households, members)["cost_yuan"].sum()
-    assert alone == pytest.approx(plan, rel=0.10)
+    for seed in (1, 2):
+        plan = simulate(action_plan, population, seed=seed, draw_parameters=False)
+        alone = simulate(transfers, population, seed=seed, draw_parameters=False)
+        assert set(alone.cost["measure"]) == {"transfers", "monitoring", "monitoring_assistance"}
+        total = alone.cost["cost_yuan"].sum()
+        assert total == pytest.approx(plan.cost["cost_yuan"].sum(), rel=0.10)
 
 
 def test_variant_changes_only_what_it_says(action_plan):
@@ -92,6 +94,11 @@ def test_variant_changes_only_what_it_says(action_plan):
         ("year_outside_run.yaml", "scale.values.2026: year outside the run 2022-2024"),
         ("missing_source.yaml", "take_up: a change needs its source: or assumption:"),
         ("unknown_measure.yaml", "activate: unknown measure 'free_money'"),
+        ("unknown_targeting.yaml", "monitoring.targeting.value: 'lottery' not one of"),
+        (
+            "effect_kind_wrong_reach.yaml",
+            "skills_training.effects.wage: kind: 'pool' does not fit reach 'households'",
+        ),
     ],
 )
 def test_bad_scenario_is_refused_naming_file_key_and_reason(file, fragment):

@@ -34,8 +34,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.rules import SOURCES
+
 #: Income columns of ``ReplicationResult.annual``: the total and its four sources.
-SOURCES: tuple[str, ...] = ("wage", "operating", "property", "transfer")
 INCOME_COLUMNS: tuple[str, ...] = ("net_income_per_capita", *SOURCES)
 
 # Stream tag that separates the attribution's order draw from the simulation's own streams.

@@ -160,10 +160,14 @@ def compare_scenarios(
     attribution_replications: int | None = None,
     progress: bool = False,
     target_year: int = 2024,
+    targeting: str | None = None,
+    risk_scorer: Any = None,
 ) -> Comparison:
     """Run the target test of each scenario file with the same seed and population.
 
-    The population is shipped to the workers once for all scenarios.
+    The population is shipped to the workers once for all scenarios. ``targeting``
+    overrides every scenario's monitoring targeting rule; ``risk_scorer`` serves those that
+    target by risk.
 
     Returns
     -------
@@ -182,6 +186,8 @@ def compare_scenarios(
             attribution_replications=attribution_replications,
             target_year=target_year,
             scenario_path=path,
+            targeting=targeting,
+            risk_scorer=risk_scorer,
         )
         for path in scenario_paths
     ]

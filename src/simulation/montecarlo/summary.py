@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from simulation.rules import SOURCES
+
 if TYPE_CHECKING:
     from simulation.montecarlo.target import TargetTestResult
 
@@ -123,9 +125,7 @@ def _attribution_lines(result: TargetTestResult) -> list[str]:
             )
         )
     total = table.loc["total"]
-    sources = ", ".join(
-        f"{s} {yuan(total[s], True)}" for s in ("wage", "operating", "property", "transfer")
-    )
+    sources = ", ".join(f"{s} {yuan(total[s], True)}" for s in SOURCES)
     lines.append(f"  By income source: {sources}.")
     return lines
 

@@ -59,14 +59,20 @@ class ReplicationOutcome:
 
 
 def replicate(
-    scenario: Any, draw_parameters: bool, population: Any, job: Job
+    scenario: Any,
+    draw_parameters: bool,
+    population: Any,
+    job: Job,
+    risk_scorer: Any = None,
 ) -> ReplicationOutcome:
     """Simulate one replication (the task every worker runs).
 
     ``job.payload`` is True when the replication also computes its Shapley contributions.
+    ``risk_scorer`` (a fitted, picklable scorer) serves a scenario with ``risk`` targeting.
     """
-    from simulation import simulate
+    from simulation import simulate as simulate_one
 
+    simulate = partial(simulate_one, risk_scorer=risk_scorer)
     full = simulate(scenario, population, seed=job.seed, draw_parameters=draw_parameters)
     contributions = None
     if job.payload and scenario.measures:
@@ -104,6 +110,11 @@ class TargetTest:
         Draw effect sizes within their ranges (True) or use their central values.
     scenario_path : str or Path, optional
         File the scenario came from, for reports and run records.
+    targeting : {"income", "risk"}, optional
+        Overrides the scenario's ``monitoring.targeting`` rule.
+    risk_scorer : callable, optional
+        Scorer for ``risk`` targeting (:func:`simulation.risk.risk_scorer`); it is shipped
+        to the workers with each task, so it must pickle (a fitted model, not a connection).
     """
 
     def __init__(
@@ -115,8 +126,18 @@ class TargetTest:
         target_year: int = 2024,
         draw_parameters: bool = True,
         scenario_path: str | Path | None = None,
+        targeting: str | None = None,
+        risk_scorer: Any = None,
     ) -> None:
+        if targeting is not None:
+            scenario = scenario.with_targeting(targeting)
+        if getattr(scenario, "targeting", "income") == "risk" and risk_scorer is None:
+            raise ValueError(
+                f"scenario {scenario.name!r} targets by risk: give a risk_scorer "
+                "(simulation.risk.risk_scorer)"
+            )
         self.scenario = scenario
+        self.risk_scorer = risk_scorer
         self.replications = replications
         self.seed = seed
         self.attribution_replications = attribution_replications
@@ -157,7 +178,7 @@ class TargetTest:
         """
         started = time.perf_counter()
         jobs = self.jobs()
-        task = partial(replicate, self.scenario, self.draw_parameters)
+        task = partial(replicate, self.scenario, self.draw_parameters, risk_scorer=self.risk_scorer)
         if runner is None:
             with ReplicationRunner(population, workers, scheduler, progress) as own:
                 outcomes = own.map(task, jobs, description=self.scenario.name)
@@ -422,6 +443,8 @@ def run_target_test(
     attribution_replications: int | None = None,
     progress: bool = False,
     target_year: int = 2024,
+    targeting: str | None = None,
+    risk_scorer: Any = None,
 ) -> TargetTestResult:
     """Load a scenario file and run its target test (the entry point of ``make demo``).
 
@@ -433,6 +456,9 @@ def run_target_test(
         Starting population, built once with ``Population.from_panel``.
     replications, seed, workers, scheduler, attribution_replications, progress, target_year
         See :class:`TargetTest` and :class:`~.replications.ReplicationRunner`.
+    targeting, risk_scorer
+        The monitoring targeting rule (default: the scenario's) and, for ``risk``, the
+        scorer (:func:`simulation.risk.risk_scorer`).
 
     Returns
     -------
@@ -448,6 +474,8 @@ def run_target_test(
         attribution_replications=attribution_replications,
         target_year=target_year,
         scenario_path=scenario_path,
+        targeting=targeting,
+        risk_scorer=risk_scorer,
     )
     return test.run(population, workers=workers, scheduler=scheduler, progress=progress)
 

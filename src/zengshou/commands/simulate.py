@@ -4,12 +4,33 @@ from __future__ import annotations
 
 import click
 
-FULL_PROVINCE = 2_100_000  # households (public_statistics counts, E)
+FULL_HELP = "The whole province (households alleviated plus monitored, public_statistics)."
+TARGETING_OPTION = click.option(
+    "--targeting",
+    type=click.Choice(["income", "risk"]),
+    default=None,
+    help="Monitoring targeting rule, overriding the scenario's monitoring.targeting.",
+)
+RISK_MODEL_OPTION = click.option(
+    "--risk-model",
+    type=click.Choice(["panel", "registered"]),
+    default="panel",
+    show_default=True,
+    help="Risk targeting's model: trained on the panel (no MLflow) or the registered "
+    "household-risk@champion.",
+)
 
 
-def load_population(households: int, panel: str | None, panel_seed: int, as_of: int):
-    """Build the starting population from a panel file or a synthetic panel."""
+def load_population(
+    households: int | None, panel: str | None, panel_seed: int, as_of: int, with_frame=False
+):
+    """Build the starting population from a panel file or a synthetic panel.
+
+    ``households=None`` means the whole province. With ``with_frame`` return
+    ``(population, panel_frame)``.
+    """
     from simulation import Population
+    from simulation.population import full_province_households
 
     if panel:
         from forecast.panel import load_panel
@@ -18,8 +39,22 @@ def load_population(households: int, panel: str | None, panel_seed: int, as_of: 
     else:
         from forecast.synthetic import synthesize_panel
 
-        frame = synthesize_panel(households, seed=panel_seed, as_of=min(as_of, 2022))
-    return Population.from_panel(frame, as_of=as_of)
+        size = full_province_households() if households is None else households
+        frame = synthesize_panel(size, seed=panel_seed, as_of=min(as_of, 2022))
+    population = Population.from_panel(frame, as_of=as_of)
+    return (population, frame) if with_frame else population
+
+
+def scorer_if_needed(targetings, frame, as_of: int, risk_model: str):
+    """The risk scorer, trained or loaded once here in the parent, if any run targets risk."""
+    if "risk" not in targetings:
+        return None
+    from simulation.risk import risk_scorer
+
+    try:
+        return risk_scorer(frame, as_of, risk_model)
+    except Exception as error:  # no registered model, no MLflow store, too short a panel
+        raise click.ClickException(f"--risk-model {risk_model}: {error}") from error
 
 
 @click.group("simulate")
@@ -30,7 +65,7 @@ def simulate() -> None:
 @simulate.command()
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
 @click.option("--households", default=20_000, show_default=True, help="Synthetic panel size.")
-@click.option("--full", is_flag=True, help=f"The whole province ({FULL_PROVINCE:,} households).")
+@click.option("--full", is_flag=True, help=FULL_HELP)
 @click.option("--panel", type=click.Path(exists=True, dir_okay=False), help="Panel CSV/Parquet.")
 @click.option("--panel-seed", default=11, show_default=True, help="Seed of the synthetic panel.")
 @click.option("--as-of", default=2022, show_default=True, help="Last observed year.")
@@ -58,6 +93,8 @@ def simulate() -> None:
     default=None,
     help="Replications that also compute the Shapley attribution [default: 20].",
 )
+@TARGETING_OPTION
+@RISK_MODEL_OPTION
 def run(
     scenario,
     households,
@@ -73,6 +110,8 @@ def run(
     workers,
     scheduler,
     attribution_replications,
+    targeting,
+    risk_model,
 ) -> None:
     """Run SCENARIO: one replication (monthly means by source, annual figures), or with
     --replications the Monte Carlo test of the 2024 target (report, summary.json, plots,
@@ -87,7 +126,12 @@ def run(
         spec = load_scenario(scenario)
     except ScenarioError as error:
         raise click.ClickException(str(error)) from error
-    population = load_population(FULL_PROVINCE if full else households, panel, panel_seed, as_of)
+    if targeting is not None:
+        spec = spec.with_targeting(targeting)
+    population, frame = load_population(
+        None if full else households, panel, panel_seed, as_of, with_frame=True
+    )
+    scorer = scorer_if_needed({spec.targeting}, frame, as_of, risk_model)
     if replications is not None:
         _target_test(
             spec,
@@ -100,11 +144,17 @@ def run(
             workers,
             scheduler,
             attribution_replications,
+            scorer,
         )
         return
     try:
         result = simulate_one(
-            spec, population, seed=seed, draw_parameters=not central, months=months
+            spec,
+            population,
+            seed=seed,
+            draw_parameters=not central,
+            months=months,
+            risk_scorer=scorer,
         )
     except ValueError as error:
         raise click.ClickException(str(error)) from error
@@ -178,6 +228,7 @@ def _target_test(
     workers,
     scheduler,
     attribution_replications,
+    risk_scorer=None,
 ) -> None:
     """Run, report, write and record the Monte Carlo target test of one scenario."""
     from simulation.montecarlo import TargetTest, record_target_test
@@ -190,6 +241,7 @@ def _target_test(
         attribution_replications=attribution_replications,
         draw_parameters=draw_parameters,
         scenario_path=scenario_file,
+        risk_scorer=risk_scorer,
     )
     result = test.run(population, workers=workers, scheduler=scheduler, progress=_show_progress())
     click.echo(result.report())
@@ -197,7 +249,11 @@ def _target_test(
         result,
         _out_dir(out, spec.name),
         data_fingerprint=population_fingerprint(population),
-        params={"draw_parameters": draw_parameters, "workers": workers},
+        params={
+            "draw_parameters": draw_parameters,
+            "workers": workers,
+            "targeting": spec.targeting,
+        },
     )
     click.echo(f"\nwrote {', '.join(str(f) for f in files)}")
     click.echo(f"MLflow run {run_id} (experiment simulation-target-test)")
@@ -208,7 +264,7 @@ def _target_test(
 @click.option("--replications", default=200, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=1, show_default=True, help="Seed shared by every scenario.")
 @click.option("--households", default=20_000, show_default=True, help="Synthetic panel size.")
-@click.option("--full", is_flag=True, help=f"The whole province ({FULL_PROVINCE:,} households).")
+@click.option("--full", is_flag=True, help=FULL_HELP)
 @click.option("--panel", type=click.Path(exists=True, dir_okay=False), help="Panel CSV/Parquet.")
 @click.option("--panel-seed", default=11, show_default=True, help="Seed of the synthetic panel.")
 @click.option("--as-of", default=2022, show_default=True, help="Last observed year.")
@@ -221,6 +277,8 @@ def _target_test(
     default=None,
     help="Replications per scenario that compute gain per yuan [default: 20].",
 )
+@TARGETING_OPTION
+@RISK_MODEL_OPTION
 def compare(
     scenarios,
     replications,
@@ -234,14 +292,23 @@ def compare(
     workers,
     scheduler,
     attribution_replications,
+    targeting,
+    risk_model,
 ) -> None:
     """Run SCENARIOS with common random numbers and print them side by side."""
-    from simulation import ScenarioError
+    from simulation import ScenarioError, load_scenario
     from simulation.montecarlo import compare_scenarios, record_target_test
     from simulation.montecarlo.plots import comparison_chart
     from simulation.montecarlo.summary import population_fingerprint
 
-    population = load_population(FULL_PROVINCE if full else households, panel, panel_seed, as_of)
+    try:
+        rules = {targeting} if targeting else {load_scenario(p).targeting for p in scenarios}
+    except ScenarioError as error:
+        raise click.ClickException(str(error)) from error
+    population, frame = load_population(
+        None if full else households, panel, panel_seed, as_of, with_frame=True
+    )
+    scorer = scorer_if_needed(rules, frame, as_of, risk_model)
     try:
         comparison = compare_scenarios(
             scenarios,
@@ -252,6 +319,8 @@ def compare(
             scheduler=scheduler,
             attribution_replications=attribution_replications,
             progress=_show_progress(),
+            targeting=targeting,
+            risk_scorer=scorer,
         )
     except ScenarioError as error:
         raise click.ClickException(str(error)) from error
@@ -270,6 +339,7 @@ def compare(
             params={
                 "compared_with": ",".join(r.name for r in comparison.results),
                 "workers": workers,
+                "targeting": result.scenario.targeting,
             },
         )
         click.echo(f"{result.name}: {folder / result.name}/summary.json, MLflow run {run_id}")
