@@ -108,4 +108,8 @@ def backtest_conclusion(table: pd.DataFrame) -> str:
             f"{int(row['year'])} figure ({row['published']:,.0f} yuan) with "
             f"{row['simulated']:,.0f} yuan ({100 * row['relative_error']:+.1f} %)."
         )
+    sentences.append(
+        "The trend shifts in scenarios/calibration.yaml were fitted to this same published "
+        "figure, so this checks the calibration in sample; it is not an out-of-sample test."
+    )
     return " ".join(sentences)
