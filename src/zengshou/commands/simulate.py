@@ -21,6 +21,44 @@ RISK_MODEL_OPTION = click.option(
 )
 
 
+def population_options(*, full: bool = True, as_of: int = 2022):
+    """Options that choose the starting population: a synthetic panel or a panel file."""
+    options = [
+        click.option(
+            "--households", default=20_000, show_default=True, help="Synthetic panel size."
+        ),
+        *([click.option("--full", is_flag=True, help=FULL_HELP)] if full else []),
+        click.option(
+            "--panel", type=click.Path(exists=True, dir_okay=False), help="Panel CSV/Parquet."
+        ),
+        click.option(
+            "--panel-seed", default=11, show_default=True, help="Seed of the synthetic panel."
+        ),
+        click.option("--as-of", default=as_of, show_default=True, help="Last observed year."),
+    ]
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def runner_options(command):
+    """Options that choose where replications run: local processes or a Dask cluster."""
+    command = click.option(
+        "--scheduler", default=None, help="Dask scheduler address (tcp://host:port)."
+    )(command)
+    return click.option(
+        "--workers",
+        default=1,
+        show_default=True,
+        type=click.IntRange(min=1),
+        help="Local worker processes for the replications.",
+    )(command)
+
+
 def load_population(
     households: int | None, panel: str | None, panel_seed: int, as_of: int, with_frame=False
 ):
@@ -64,11 +102,7 @@ def simulate() -> None:
 
 @simulate.command()
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
-@click.option("--households", default=20_000, show_default=True, help="Synthetic panel size.")
-@click.option("--full", is_flag=True, help=FULL_HELP)
-@click.option("--panel", type=click.Path(exists=True, dir_okay=False), help="Panel CSV/Parquet.")
-@click.option("--panel-seed", default=11, show_default=True, help="Seed of the synthetic panel.")
-@click.option("--as-of", default=2022, show_default=True, help="Last observed year.")
+@population_options()
 @click.option("--seed", default=1, show_default=True, help="Seed of the replication.")
 @click.option("--central", is_flag=True, help="Central effect sizes instead of draws.")
 @click.option("--months", type=int, default=None, help="Months to run (default: to 2024).")
@@ -79,14 +113,7 @@ def simulate() -> None:
     help="Monte Carlo target test over R replications (default: one replication).",
 )
 @click.option("--out", type=click.Path(file_okay=False), help="Where summary.json and plots go.")
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Local worker processes for the replications.",
-)
-@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port).")
+@runner_options
 @click.option(
     "--attribution-replications",
     type=click.IntRange(min=0),
@@ -263,14 +290,9 @@ def _target_test(
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--replications", default=200, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=1, show_default=True, help="Seed shared by every scenario.")
-@click.option("--households", default=20_000, show_default=True, help="Synthetic panel size.")
-@click.option("--full", is_flag=True, help=FULL_HELP)
-@click.option("--panel", type=click.Path(exists=True, dir_okay=False), help="Panel CSV/Parquet.")
-@click.option("--panel-seed", default=11, show_default=True, help="Seed of the synthetic panel.")
-@click.option("--as-of", default=2022, show_default=True, help="Last observed year.")
+@population_options()
 @click.option("--out", type=click.Path(file_okay=False), help="Where table and plot go.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
-@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port).")
+@runner_options
 @click.option(
     "--attribution-replications",
     type=click.IntRange(min=0),
@@ -355,12 +377,8 @@ def compare(
 )
 @click.option("--replications", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=1, show_default=True)
-@click.option("--households", default=20_000, show_default=True, help="Synthetic panel size.")
-@click.option("--panel", type=click.Path(exists=True, dir_okay=False), help="Panel CSV/Parquet.")
-@click.option("--panel-seed", default=11, show_default=True, help="Seed of the synthetic panel.")
-@click.option("--as-of", default=2021, show_default=True, help="Last observed year.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
-@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port).")
+@population_options(full=False, as_of=2021)
+@runner_options
 def backtest(
     scenarios, replications, seed, households, panel, panel_seed, as_of, workers, scheduler
 ) -> None:
