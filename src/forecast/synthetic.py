@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 
 from forecast.parameters import by_year, load_sourced_yaml
 from forecast.paths import data_file
-from forecast.schema import COLUMN_NAMES
+from forecast.schema import COLUMN_NAMES, MEASURES
 
 SOURCES = ("wage", "operating", "property", "transfer")
 FIRST_YEAR = 2016
@@ -211,20 +211,7 @@ def _simulate_years(hh: _Households, params, rng, years, village_county, progres
     out = {k: np.zeros((n, T)) for k in ("wage", "operating", "property", "transfer")}
     flags = {
         k: np.zeros((n, T), dtype=bool)
-        for k in (
-            "skills_training",
-            "migrant_work",
-            "public_welfare_post",
-            "forest_ranger",
-            "tourism_village",
-            "collective_dividend",
-            "microcredit",
-            "minimum_living_allowance",
-            "one_to_one_assistance",
-            "shock_illness",
-            "shock_disaster",
-            "monitored",
-        )
+        for k in (*MEASURES, "shock_illness", "shock_disaster", "monitored")
     }
     mtype = np.zeros((n, T), dtype=np.int8)
     age_offset = years - years[-1]
@@ -395,17 +382,7 @@ def _assemble(hh, columns, years, county_codes, key_level, village_county) -> pd
         "shock_illness": pd.array(flags["shock_illness"].ravel(), dtype="boolean"),
         "shock_disaster": pd.array(flags["shock_disaster"].ravel(), dtype="boolean"),
     }
-    for name in (
-        "skills_training",
-        "migrant_work",
-        "public_welfare_post",
-        "forest_ranger",
-        "tourism_village",
-        "collective_dividend",
-        "microcredit",
-        "minimum_living_allowance",
-        "one_to_one_assistance",
-    ):
+    for name in MEASURES:
         frame[f"received_{name}"] = flags[name].ravel()
     panel = pd.DataFrame(frame)
     members = panel["members"].to_numpy()

@@ -465,19 +465,22 @@ def run_target_test(
     TargetTestResult
         Call ``.report()`` for the plain-language answer.
     """
-    from simulation import load_scenario
+    from simulation.montecarlo.compare import compare_scenarios  # compare imports this module
 
-    test = TargetTest(
-        load_scenario(scenario_path),
+    comparison = compare_scenarios(
+        [scenario_path],
+        population,
         replications=replications,
         seed=seed,
+        workers=workers,
+        scheduler=scheduler,
         attribution_replications=attribution_replications,
+        progress=progress,
         target_year=target_year,
-        scenario_path=scenario_path,
         targeting=targeting,
         risk_scorer=risk_scorer,
     )
-    return test.run(population, workers=workers, scheduler=scheduler, progress=progress)
+    return comparison.results[0]
 
 
 __all__ = [

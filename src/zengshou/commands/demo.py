@@ -123,7 +123,6 @@ def demo(households: int, replications: int, seed: int, workers: int) -> None:
         replications=replications,
         seed=seed,
         workers=workers,
-        attribution_replications=min(20, replications),
         progress=True,
     )
     out = generated_dir() / f"demo-run-s{seed}"
