@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
-import yaml
 
-from forecast.paths import data_file
+from forecast.statistics import PublicStatistics, as_statistics
 
 SOURCES = ("wage", "operating", "property", "transfer")
 
@@ -35,8 +36,18 @@ def weighted_means(panel: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def calibration_report(panel: pd.DataFrame) -> pd.DataFrame:
+def calibration_report(
+    panel: pd.DataFrame, statistics: PublicStatistics | str | Path | None = None
+) -> pd.DataFrame:
     """Compare a panel's weighted aggregates with the published statistics.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        A household panel in the schema of :mod:`forecast.schema`.
+    statistics : PublicStatistics or path, optional
+        Published statistics; default ``data/public_statistics.yaml``. Only what was known
+        at the end of the panel's last year is read.
 
     Returns
     -------
@@ -45,13 +56,11 @@ def calibration_report(panel: pd.DataFrame) -> pd.DataFrame:
         (relative for levels, in points for shares), ``tolerance``, ``ok`` and ``source``.
         Targets whose year is not in the panel are left out.
     """
-    stats = yaml.safe_load(data_file("public_statistics.yaml").read_text(encoding="utf-8"))
-    series = stats["series"]
-    yunnan = series["yunnan_net_income_alleviated"]
-    by_source = series["yunnan_net_income_alleviated_by_source_2022"]
-    counts = stats["counts"]
     means = weighted_means(panel)
     years = set(means.index)
+    stats = as_statistics(statistics).until(max(years))
+    yunnan = stats.entry("series", "yunnan_net_income_alleviated")
+    counts = stats.entry("counts")
     rows = []
 
     def add(target, synthetic, published, kind, tolerance, source):
@@ -95,6 +104,7 @@ def calibration_report(panel: pd.DataFrame) -> pd.DataFrame:
             yunnan[2022]["source"],
         )
     if 2022 in years:
+        by_source = stats.entry("series", "yunnan_net_income_alleviated_by_source", 2022)
         for source, key, tol in (("wage", "wage", 0.02), ("operating", "operating", 0.02)):
             add(
                 f"{source} share 2022",
@@ -222,10 +232,13 @@ def share_of_people_below(panel: pd.DataFrame, line_by_year) -> pd.Series:
     return below.groupby(panel["year"]).sum() / people.groupby(panel["year"]).sum()
 
 
-def published_yunnan_series() -> pd.Series:
-    """Published per-capita net income of Yunnan's alleviated population, by year."""
-    stats = yaml.safe_load(data_file("public_statistics.yaml").read_text(encoding="utf-8"))
-    series = stats["series"]["yunnan_net_income_alleviated"]
-    return pd.Series(
-        {int(year): float(entry["value"]) for year, entry in series.items()}, name="published"
-    )
+def published_yunnan_series(
+    statistics: PublicStatistics | str | Path | None = None,
+) -> pd.Series:
+    """Published per-capita net income of Yunnan's alleviated population, by year.
+
+    ``statistics`` defaults to ``data/public_statistics.yaml``; pass
+    ``PublicStatistics.load().until(year)`` for what was known at the end of ``year``.
+    """
+    series = as_statistics(statistics).series("yunnan_net_income_alleviated")
+    return series.rename("published").rename_axis(None)

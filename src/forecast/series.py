@@ -108,11 +108,15 @@ def _statistics(path: str | Path | None = None) -> dict:
 
 def available_series(path: str | Path | None = None) -> list[str]:
     """Names of the yearly series in ``public_statistics.yaml`` (those keyed by year)."""
-    return [
-        name
-        for name, entries in _statistics(path).items()
-        if isinstance(entries, dict) and any(isinstance(k, int) for k in entries)
-    ]
+    return [name for name, entries in _statistics(path).items() if _is_yearly(entries)]
+
+
+def _is_yearly(entries) -> bool:
+    """A yearly series: year keys whose entries hold a ``value`` (a block of components by
+    year, such as the composition by source, is not a series)."""
+    return isinstance(entries, dict) and any(
+        isinstance(k, int) and isinstance(v, dict) and "value" in v for k, v in entries.items()
+    )
 
 
 def load_series(name: str, path: str | Path | None = None) -> pd.Series:
@@ -139,7 +143,7 @@ def load_series(name: str, path: str | Path | None = None) -> pd.Series:
     """
     series = _statistics(path)
     entries = series.get(name)
-    if not isinstance(entries, dict) or not any(isinstance(k, int) for k in entries):
+    if not _is_yearly(entries):
         raise KeyError(f"no yearly series {name!r}; available: {available_series(path)}")
     values = {}
     for year, entry in entries.items():

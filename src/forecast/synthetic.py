@@ -14,57 +14,215 @@ source is scaled by one factor so that the weighted mean per person equals the p
 interpolated) figure for that source. Measures therefore change *who* earns what, while the
 province's mean is pinned to the published series: the panel cannot claim income gains that
 the statistics do not show.
+
+As of an origin year: ``synthesize_panel(..., as_of=Y)`` reads only what was known at the end
+of Y. Year-keyed parameters are cut at Y before interpolation, parameters (or years of them)
+derived from a later publication declare ``known_in:`` and give way to a stated
+``before_known:`` assumption, and parameters that cite a published figure (``statistic:``)
+must agree with ``public_statistics.yaml`` as of Y.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 from tqdm.auto import tqdm
 
-from forecast.parameters import by_year, load_sourced_yaml
+from forecast.parameters import ParameterError, by_year, load_sourced_yaml
 from forecast.paths import data_file
 from forecast.schema import COLUMN_NAMES, MEASURES
+from forecast.statistics import PublicStatistics, StatisticsError, as_statistics
 
 SOURCES = ("wage", "operating", "property", "transfer")
 FIRST_YEAR = 2016
 LAST_PUBLISHED_YEAR = 2022
 
 
-def load_generator_parameters(path: str | Path | None = None) -> dict[str, Any]:
-    """Read the generator's parameter file (default ``data/synthetic_panel.yaml``)."""
-    return load_sourced_yaml(path or data_file("synthetic_panel.yaml"))
+def load_generator_parameters(
+    path: str | Path | None = None,
+    *,
+    as_of: int | None = None,
+    statistics: PublicStatistics | str | Path | None = None,
+) -> dict[str, Any]:
+    """Read the generator's parameter file, optionally as known at the end of ``as_of``.
+
+    Parameters
+    ----------
+    path : path, optional
+        Parameter file; default ``data/synthetic_panel.yaml``.
+    as_of : int, optional
+        Origin year. Year-keyed values after it are cut (interpolation then holds the last
+        value at or before it flat); an entry, or a year of it, whose ``known_in`` is after it
+        is dropped and its ``before_known`` values (a stated assumption) fill the gap.
+        Default: everything in the file.
+    statistics : PublicStatistics or path, optional
+        Published statistics that entries citing ``statistic: KEY.PATH`` must agree with, as
+        of ``as_of``, in every year both give; default ``data/public_statistics.yaml``.
+
+    Returns
+    -------
+    dict
+        ``{group: {name: value}}``, as :func:`forecast.parameters.load_sourced_yaml` gives.
+
+    Raises
+    ------
+    ParameterError
+        Naming the file, the key and the reason: a malformed entry, a ``known_in`` without a
+        ``before_known`` assumption, nothing known as of ``as_of``, or a value that differs
+        from the published figure it cites.
+    """
+    path = Path(path) if path else data_file("synthetic_panel.yaml")
+    values = load_sourced_yaml(path)  # every entry has a unit and a source or an assumption
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))  # known_in, before_known, statistic
+    stats = as_statistics(statistics)
+    if as_of is not None:
+        stats = stats.until(as_of)
+    resolved: dict[str, Any] = {}
+    for group, entries in values.items():
+        if not isinstance(entries, dict):
+            resolved[group] = entries
+            continue
+        resolved[group] = {}
+        for name in entries:
+            entry, key = raw[group][name], f"{group}.{name}"
+            value = _value_as_of(entry, as_of, path, key)
+            if "statistic" in entry:
+                _check_statistic(value, str(entry["statistic"]), stats, path, key)
+            resolved[group][name] = value
+    anchors = resolved["income"]["mean_per_capita"]
+    if len(anchors) < 2:
+        raise ParameterError(
+            f"{path}: income.mean_per_capita: as of {as_of} only {sorted(anchors)} is known; "
+            "the income path needs a second published mean (the next in the file is later)"
+        )
+    return resolved
+
+
+def _is_year(key: Any) -> bool:
+    return isinstance(key, int) and not isinstance(key, bool)
+
+
+def _is_year_map(value: Any) -> bool:
+    return isinstance(value, Mapping) and bool(value) and all(map(_is_year, value))
+
+
+def _value_as_of(entry: Mapping, origin: int | None, path: Path, key: str) -> Any:
+    """An entry's value as known at the end of ``origin`` (``None``: the whole value)."""
+    value, known_in, earlier = entry["value"], entry.get("known_in"), entry.get("before_known")
+    if known_in is not None:
+        late_years = known_in if isinstance(known_in, Mapping) else {}
+        if not (_is_year(known_in) or late_years and _is_year_map(value)):
+            raise ParameterError(
+                f"{path}: {key}.known_in: expected a year, or {{year: year}} for a year-keyed "
+                f"value, got {known_in!r}"
+            )
+        if any(y not in value or not _is_year(k) or k < y for y, k in late_years.items()):
+            raise ParameterError(
+                f"{path}: {key}.known_in: each year must be one of the value's years and be "
+                f"published no earlier than itself, got {known_in!r}"
+            )
+        if not (isinstance(earlier, Mapping) and {"value", "assumption"} <= set(earlier)):
+            raise ParameterError(
+                f"{path}: {key}: known_in needs a before_known with a value and the "
+                "assumption that stands in for earlier origins"
+            )
+    if origin is None:
+        return value
+    if _is_year(known_in) and known_in > origin:
+        value = earlier["value"]
+    if not _is_year_map(value):
+        return value
+    late_years = known_in if isinstance(known_in, Mapping) else {}
+    kept = {y: v for y, v in value.items() if y <= origin and late_years.get(y, y) <= origin}
+    if any(y <= origin < late_years.get(y, y) for y in value):
+        for year, v in earlier["value"].items():
+            if year <= origin:
+                kept.setdefault(year, v)
+    if not kept:
+        raise ParameterError(f"{path}: {key}: no value is known as of {origin}")
+    return dict(sorted(kept.items()))
+
+
+def _cut_years(values: Mapping[str, Any], origin: int) -> dict[str, Any]:
+    """Parsed values ``{group: {name: value}}`` without the years after ``origin``."""
+    return {
+        group: {
+            name: _value_as_of({"value": value}, origin, Path("<parameters>"), f"{group}.{name}")
+            for name, value in entries.items()
+        }
+        if isinstance(entries, Mapping)
+        else entries
+        for group, entries in values.items()
+    }
+
+
+def _check_statistic(value: Any, cited: str, stats: PublicStatistics, path: Path, key: str):
+    """Refuse a parameter that differs from the published figure it cites."""
+    keys = tuple(int(part) if part.isdigit() else part for part in cited.split("."))
+    try:
+        published = stats.entry(*keys)
+    except StatisticsError as error:
+        raise ParameterError(f"{path}: {key}: cites {cited}: {error}") from error
+    if _is_year_map(value):
+        if not isinstance(published, Mapping):
+            raise ParameterError(f"{path}: {key}: cites {cited}, which is not keyed by year")
+        pairs = [(f".{y}", v, published[y]) for y, v in value.items() if y in published]
+    else:
+        pairs = [("", value, published)]
+    for year, mine, theirs in pairs:
+        number = theirs.get("value") if isinstance(theirs, Mapping) else theirs
+        if not (isinstance(number, int | float) and math.isclose(mine, number, rel_tol=1e-9)):
+            raise ParameterError(
+                f"{path}: {key}{year}: {mine!r} differs from the published {number!r} "
+                f"({stats.path}: {cited}{year})"
+            )
 
 
 def anchor_means(params: dict[str, Any], years: np.ndarray) -> dict[str, np.ndarray]:
     """Weighted mean per-capita income of each source in each year (yuan/person/year).
 
-    The total follows the published series; years between 2015 and 2021 are geometric with
-    the labour-shock year growing at a stated fraction of the others' rate. Shares of the
-    sources are interpolated between the years the parameter file gives.
+    The total passes through the published means the parameters give; between two of them
+    it is geometric, the labour-shock year growing at a stated fraction of the others' rate,
+    and after the last it keeps the last segment's growth. Shares of the sources are
+    interpolated between the years the parameters give.
     """
     income = params["income"]
     published = {int(k): float(v) for k, v in income["mean_per_capita"].items()}
-    first, last = 2015, 2021
+    anchors = sorted(published)
+    if len(anchors) < 2 or min(years) <= anchors[0]:
+        raise ValueError(
+            f"income.mean_per_capita: needs two published means, the first before {min(years)}; "
+            f"got {anchors}"
+        )
     shock_year = int(income["labour_shock_year"])
     relative = float(income["growth_2020_relative"])
-    # Solve (1+g)^(n-1) * (1 + relative*g) = ratio for the common growth rate g.
-    ratio, n = published[last] / published[first], last - first
-    lo, hi = 0.0, 1.0
-    for _ in range(60):
-        g = (lo + hi) / 2
-        lo, hi = (g, hi) if (1 + g) ** (n - 1) * (1 + relative * g) < ratio else (lo, g)
-    totals = {first: published[first]}
-    for year in range(first + 1, LAST_PUBLISHED_YEAR + 1):
-        if year in published and year > last - 1:
-            totals[year] = published[year]
-        else:
-            rate = relative * g if year == shock_year else g
-            totals[year] = totals[year - 1] * (1 + rate)
+
+    def rate(year: int, g: float) -> float:
+        return relative * g if year == shock_year else g
+
+    totals = {anchors[0]: published[anchors[0]]}
+    for first, last in zip(anchors, anchors[1:], strict=False):
+        # Solve (1+g)^(n-k) * (1 + relative*g)^k = ratio for the common growth rate g, where
+        # k says whether the shock year falls in the segment.
+        ratio, n = published[last] / published[first], last - first
+        shocked = first < shock_year <= last
+        lo, hi = 0.0, 1.0
+        for _ in range(60):
+            g = (lo + hi) / 2
+            grown = (1 + g) ** (n - 1) * (1 + relative * g) if shocked else (1 + g) ** n
+            lo, hi = (g, hi) if grown < ratio else (lo, g)
+        for year in range(first + 1, last):
+            totals[year] = totals[year - 1] * (1 + rate(year, g))
+        totals[last] = published[last]
+    for year in range(anchors[-1] + 1, int(max(years)) + 1):
+        totals[year] = totals[year - 1] * (1 + rate(year, g))
     shares = income["shares"]
     means = {}
     for source in SOURCES:
@@ -92,7 +250,8 @@ def synthesize_panel(
     *,
     seed: int,
     as_of: int = LAST_PUBLISHED_YEAR,
-    parameters: dict[str, Any] | None = None,
+    parameters: str | Path | Mapping[str, Any] | None = None,
+    statistics: PublicStatistics | str | Path | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Draw a synthetic household panel calibrated to Yunnan's published statistics.
@@ -105,10 +264,17 @@ def synthesize_panel(
     seed : int
         Seed of the generator: the same seed and size give the same panel.
     as_of : int
-        Last year of the panel (2018 to 2022: later years have no published figure to
-        calibrate against). The panel covers 2016 through ``as_of``.
-    parameters : dict, optional
-        Parsed parameter file; default ``data/synthetic_panel.yaml``.
+        Last year of the panel and the origin: nothing known only after it is read (see
+        :func:`load_generator_parameters`). At most 2022, the last published year; with the
+        shipped parameter file at least 2021, the first published mean after 2015. The panel
+        covers 2016 through ``as_of``.
+    parameters : path or dict, optional
+        Parameter file; default ``data/synthetic_panel.yaml``. A dict as
+        :func:`load_generator_parameters` returns is cut at ``as_of`` again, but it no longer
+        carries ``known_in``: pass a path to have those honoured.
+    statistics : PublicStatistics or path, optional
+        Published statistics the cited parameters are checked against; default
+        ``data/public_statistics.yaml``.
     progress : bool
         Show a progress bar over the simulated years.
 
@@ -124,7 +290,10 @@ def synthesize_panel(
             f"as_of must be between {FIRST_YEAR + 2} and {LAST_PUBLISHED_YEAR}: "
             f"later years have no published statistics to calibrate against (got {as_of})"
         )
-    params = parameters or load_generator_parameters()
+    if isinstance(parameters, Mapping):
+        params = _cut_years(parameters, as_of)
+    else:
+        params = load_generator_parameters(parameters, as_of=as_of, statistics=statistics)
     rng = np.random.default_rng(seed)
     years = np.arange(FIRST_YEAR, as_of + 1)
     county_codes, key_level, village_county = _counties_and_villages(params, rng)

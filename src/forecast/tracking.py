@@ -306,6 +306,75 @@ def log_forecast_training(
         return run.info.run_id
 
 
+# -- models of the national target (forecast.targets) ---------------------------------------
+
+TARGET_BACKTEST_EXPERIMENT = "forecast-targets"
+
+
+def log_target_backtest(
+    model_table: pd.DataFrame,
+    cases: pd.DataFrame,
+    params: dict[str, object],
+    *,
+    data: pd.DataFrame,
+    summary: dict,
+    tables: dict[str, pd.DataFrame] | None = None,
+    run_name: str | None = None,
+) -> str:
+    """Log the backtest of the target models (:func:`forecast.targets.backtest_targets`).
+
+    Parameters
+    ----------
+    model_table : pandas.DataFrame
+        :func:`forecast.targets.model_table`, indexed by (horizon, model); each cell becomes
+        the metric ``h<horizon>_<column>_<model>`` (``h2_mae_macro``, ``h2_coverage_80_macro``).
+    cases : pandas.DataFrame
+        The per-case rows, logged as ``cases.csv``.
+    params : dict
+        Run parameters (``until``, ``horizon``, ``chosen_model``, ...), logged as given with
+        the data fingerprint and code version.
+    data : pandas.DataFrame
+        The published values read (long: series, year, value); its fingerprint is logged.
+    summary : dict
+        The choice, verdict and tables as written by ``--json``; logged as ``choice.json``.
+    tables : dict of str to pandas.DataFrame, optional
+        More tables, each logged as ``<name>.csv``.
+
+    Returns
+    -------
+    str
+        The MLflow run id.
+    """
+    import math
+
+    import mlflow
+
+    experiment_id = experiment(TARGET_BACKTEST_EXPERIMENT)
+    fingerprint = data_fingerprint(data)
+    metrics = {
+        f"h{horizon}_{column}_{model}": float(value)
+        for (horizon, model), row in model_table.iterrows()
+        for column, value in row.items()
+    }
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+        mlflow.set_tags(standard_tags() | {"zengshou.data_fingerprint": fingerprint})
+        mlflow.log_params(
+            {k: str(v) for k, v in params.items()}
+            | {
+                "data_fingerprint": fingerprint,
+                "code_version": code_version(),
+                "n_cases": len(cases),
+            }
+        )
+        mlflow.log_metrics({k: v for k, v in metrics.items() if math.isfinite(v)})
+        mlflow.log_text(model_table.to_csv(), "model_table.csv")
+        mlflow.log_text(cases.to_csv(index=False), "cases.csv")
+        for name, frame in (tables or {}).items():
+            mlflow.log_text(frame.to_csv(), f"{name}.csv")
+        mlflow.log_dict(summary, "choice.json")
+        return run.info.run_id
+
+
 # --- Return-to-poverty risk model (forecast.risk) -----------------------------------------
 #
 # The model is registered as RISK_MODEL_NAME; the first version gets the alias "champion",

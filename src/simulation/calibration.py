@@ -21,10 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.optimize import least_squares
 
-from forecast.paths import data_file
+from forecast.statistics import PublicStatistics
 from simulation.population import Population
 from simulation.run import simulate
 from simulation.scenario import Scenario
@@ -46,14 +45,13 @@ class Targets:
     @classmethod
     def published(cls) -> Targets:
         """Yunnan 2022 from ``data/public_statistics.yaml``."""
-        stats = yaml.safe_load(data_file("public_statistics.yaml").read_text(encoding="utf-8"))
-        series = stats["series"]
-        by_source = series["yunnan_net_income_alleviated_by_source_2022"]
+        stats = PublicStatistics.load()
+        by_source = ("series", "yunnan_net_income_alleviated_by_source", 2022)
         return cls(
             year=2022,
-            net_income_per_capita=float(series["yunnan_net_income_alleviated"][2022]["value"]),
-            wage_share=float(by_source["wage"]["share"]),
-            operating_share=float(by_source["operating"]["share"]),
+            net_income_per_capita=stats.value("series", "yunnan_net_income_alleviated", 2022),
+            wage_share=float(stats.entry(*by_source, "wage", "share")),
+            operating_share=float(stats.entry(*by_source, "operating", "share")),
         )
 
 

@@ -25,7 +25,7 @@ class MonthContext:
     month: int  # 0 = January of as_of + 1
     elapsed_years: float  # since the middle of the as_of income year
     year_index: int
-    drift: np.ndarray  # (types, sources), yearly log growth incl. calibration shifts
+    trend: np.ndarray  # (types, sources), log growth since the as-of year's middle
     rho_m: np.ndarray  # (types, sources)
     sigma_m: np.ndarray  # (types, sources)
     variance: np.ndarray  # (types, sources), variance of the deviation this month
@@ -149,7 +149,7 @@ class HouseholdBlock:
         rho_m, sigma_m = self._per_household(ctx)
         rules.ar1_step(self.deviation, rho_m, sigma_m, draws["innovation"])
         # Trend and the mean-one correction depend only on the type: compute 6 x 4, gather.
-        growth = rules.trend_growth(ctx.drift, ctx.elapsed_years, ctx.variance)
+        growth = rules.trend_growth(ctx.trend, ctx.variance)
         income = rules.trend_income(self.base, growth.T[:, self.household_type], self.deviation)
         ill = self.illness_until >= k
         income[WAGE] *= rules.shock_multiplier(ctx.illness_effect, ill) * ctx.labour_multiplier

@@ -6,7 +6,7 @@ agent each (:mod:`simulation.reference`). One step is one month.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import mesa
@@ -19,6 +19,7 @@ from simulation.monitoring import monitoring_line
 from simulation.population import Population
 from simulation.results import ReplicationResult
 from simulation.scenario import ALL, TARGETING, Measure, Scenario
+from simulation.trend import cumulative_growth, expected_trend
 
 RiskScorer = Callable[[dict[str, np.ndarray]], np.ndarray]
 
@@ -164,6 +165,9 @@ class ProvinceBase(mesa.Model):
         (:func:`simulation.risk.panel_risk_scorer` trains one without MLflow).
     months : int, optional
         Months to run (default: to December of the scenario's last year).
+    trend : sequence of float, optional
+        Yunnan's yearly log growth for each simulated year (a replication's draw of the
+        macro layer, :mod:`simulation.trend`); default: the macro layer's expected path.
     """
 
     def __init__(
@@ -176,6 +180,7 @@ class ProvinceBase(mesa.Model):
         targeting: str | None = None,
         risk_scorer: RiskScorer | None = None,
         months: int | None = None,
+        trend: Sequence[float] | None = None,
     ) -> None:
         super().__init__(rng=rules.stream(seed, "mesa"))
         targeting = scenario.targeting if targeting is None else targeting
@@ -197,7 +202,7 @@ class ProvinceBase(mesa.Model):
         self.first_year = first
         self.month = 0
         self.parameters = self._draw_parameters(draw_parameters)
-        self._dynamics(population)
+        self._dynamics(population, scenario.years[1], trend)
         self._shock_parameters(population)
         self.streams = {
             name: rules.stream(seed, name)
@@ -244,15 +249,27 @@ class ProvinceBase(mesa.Model):
             values[f"calibration.{key}"] = float(p.value)
         return values
 
-    def _dynamics(self, population: Population) -> None:
+    def _dynamics(
+        self, population: Population, last_year: int, trend: Sequence[float] | None
+    ) -> None:
+        years = last_year - population.as_of
+        if trend is None:
+            trend = expected_trend(population.as_of, last_year)
+        self.trend_path = np.asarray(trend, dtype=float)
+        if self.trend_path.shape != (years,):
+            raise ValueError(
+                f"trend: {self.trend_path.shape[0]} yearly growth rates for {years} years "
+                f"({population.as_of + 1}-{last_year})"
+            )
+        for i, year in enumerate(range(population.as_of + 1, last_year + 1)):
+            self.parameters[f"trend.{year}"] = float(self.trend_path[i])
         arrays = population.dynamics.arrays()
-        drift = arrays["drift"].copy()
-        for i, source in enumerate(rules.SOURCES):
-            key = f"calibration.{source}_drift_shift"
-            drift[:, i] += self.parameters.get(key, 0.0)
-        self.drift = drift
+        # Optional shifts of a source's trend (log points a year; in-sample calibration).
+        self.trend_shift = np.array(
+            [self.parameters.get(f"calibration.{s}_drift_shift", 0.0) for s in rules.SOURCES]
+        )
         self.rho_m, self.sigma_m = rules.monthly_ar1(arrays["rho"], arrays["sigma"])
-        self.variance = np.zeros_like(drift)
+        self.variance = np.zeros_like(arrays["rho"])
 
     def _shock_parameters(self, population: Population) -> None:
         s, dyn = self.spec.shocks, population.dynamics
@@ -628,7 +645,7 @@ class ProvinceBase(mesa.Model):
             month=k,
             elapsed_years=(k + 6.5) / 12,
             year_index=k // 12,
-            drift=self.drift,
+            trend=self._log_trend((k + 6.5) / 12),
             rho_m=self.rho_m,
             sigma_m=self.sigma_m,
             variance=self.variance,
@@ -646,6 +663,14 @@ class ProvinceBase(mesa.Model):
             assistance_duration=self.monitoring.assistance_duration,
             **self.shock,
         )
+
+    def _log_trend(self, elapsed_years: float) -> np.ndarray:
+        """Log trend of every (household type, source) ``elapsed_years`` after the as-of
+        year's middle: the provincial path, the same for every type (no type grows apart
+        from the others forever), plus any source shift."""
+        common = cumulative_growth(self.trend_path, elapsed_years)
+        row = common + self.trend_shift * elapsed_years
+        return np.broadcast_to(row, self.variance.shape)
 
     def close_year(self, ctx: MonthContext) -> None:
         """December: the year's per-capita income by source and the monitoring figures."""

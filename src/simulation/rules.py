@@ -61,9 +61,9 @@ def ar1_step(deviation, rho_m, sigma_m, innovation):
     return deviation
 
 
-def trend_growth(drift, elapsed_years, variance):
+def trend_growth(log_trend, variance):
     """Trend factor times the correction that gives the AR(1) noise a mean of one."""
-    return np.exp(drift * elapsed_years - 0.5 * variance)
+    return np.exp(log_trend - 0.5 * variance)
 
 
 def trend_income(base, growth, deviation):

@@ -16,6 +16,7 @@ def simulate(
     targeting: str | None = None,
     risk_scorer: RiskScorer | None = None,
     months: int | None = None,
+    trend=None,
 ) -> ReplicationResult:
     """Run one replication of ``scenario`` with the vectorised model.
 
@@ -39,6 +40,9 @@ def simulate(
         ``risk_scorer(state_arrays) -> probabilities`` over the household arrays.
     months : int, optional
         Months to simulate (default: to the end of the scenario's last year).
+    trend : sequence of float, optional
+        Yunnan's yearly log growth for each simulated year (a Monte Carlo replication's
+        draw of the macro layer); default: the macro layer's expected path.
 
     Returns
     -------
@@ -52,5 +56,6 @@ def simulate(
         targeting=targeting,
         risk_scorer=risk_scorer,
         months=months,
+        trend=trend,
     )
     return model.run()

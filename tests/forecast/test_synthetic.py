@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from forecast.calibration import calibration_report, weighted_means
 from forecast.panel import validate_panel
+from forecast.parameters import ParameterError
+from forecast.paths import data_file
 from forecast.synthetic import anchor_means, load_generator_parameters, synthesize_panel
 
 
@@ -71,3 +74,51 @@ def test_measures_reach_published_counts(synthetic_panel) -> None:
 def test_as_of_outside_published_years_is_refused() -> None:
     with pytest.raises(ValueError, match="as_of must be between"):
         synthesize_panel(10, seed=1, as_of=2024)
+
+
+def _year_maps(values: dict) -> dict[str, dict]:
+    return {
+        f"{group}.{name}": value
+        for group, entries in values.items()
+        if isinstance(entries, dict)
+        for name, value in entries.items()
+        if isinstance(value, dict) and value and all(isinstance(k, int) for k in value)
+    }
+
+
+def test_parameters_as_of_2021_hold_nothing_later() -> None:
+    params = load_generator_parameters(as_of=2021)
+    maps = _year_maps(params)
+    assert maps and all(max(value) <= 2021 for value in maps.values()), maps
+    # Derived from 2022 publications, so replaced by the stated assumptions.
+    raw = yaml.safe_load(data_file("synthetic_panel.yaml").read_text(encoding="utf-8"))
+    shares = raw["income"]["shares"]
+    assert params["income"]["shares"][2021] == shares["before_known"]["value"][2021]
+    assert params["income"]["shares"][2021] != shares["value"][2021]
+    assert params["monitoring"]["people_share"] == {2020: 0.06, 2021: 0.14}
+    # Flat after the last value at or before the origin: no interpolation towards 2022.
+    assert params["measures"]["minimum_living_share"] == {2016: 0.15}
+    assert load_generator_parameters(as_of=2022) == load_generator_parameters()
+
+
+def test_origin_before_a_second_published_mean_is_refused() -> None:
+    with pytest.raises(ParameterError, match=r"synthetic_panel.yaml: income.mean_per_capita"):
+        synthesize_panel(10, seed=1, as_of=2020)
+
+
+def test_parameter_that_differs_from_its_statistic_is_refused(tmp_path) -> None:
+    raw = yaml.safe_load(data_file("public_statistics.yaml").read_text(encoding="utf-8"))
+    raw["series"]["yunnan_net_income_alleviated"][2021]["value"] = 12000
+    path = tmp_path / "stats.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"income.mean_per_capita.2021: 12267 differs"):
+        synthesize_panel(10, seed=1, as_of=2021, statistics=path)
+
+
+def test_known_in_without_an_assumption_is_refused(tmp_path) -> None:
+    raw = yaml.safe_load(data_file("synthetic_panel.yaml").read_text(encoding="utf-8"))
+    del raw["income"]["shares"]["before_known"]
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"params.yaml: income.shares: known_in needs"):
+        load_generator_parameters(path)

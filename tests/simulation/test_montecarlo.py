@@ -23,7 +23,7 @@ from simulation.montecarlo import (
     write_summary,
 )
 from simulation.montecarlo.attribution import INCOME_COLUMNS
-from simulation.montecarlo.national import NationalTrajectories
+from simulation.montecarlo.national import draw_macro, observed_series
 
 SCENARIOS = project_root() / "scenarios"
 
@@ -150,9 +150,11 @@ def test_shapley_contributions_add_up_to_the_full_run(target_result, population,
         pd.testing.assert_frame_equal(
             summed[list(INCOME_COLUMNS)], full, check_names=False, rtol=1e-9
         )
-    # The counterfactual is the scenario with every measure off, with the same seed (CRN).
+    # The counterfactual is the scenario with every measure off, with the same seed (CRN)
+    # and the replication's own macro draw.
     seed = target_result.seeds[0]
-    off = simulate(action_plan.without(*action_plan.measures), population, seed=seed)
+    trend = target_result.macro.yunnan_trend.iloc[0].to_numpy()
+    off = simulate(action_plan.without(*action_plan.measures), population, seed=seed, trend=trend)
     counterfactual = contributions[
         (contributions["replication"] == 0) & (contributions["measure"] == "(none)")
     ].pivot(index="year", columns="column", values="value")
@@ -203,11 +205,10 @@ def test_target_figures_follow_from_the_replications(target_result):
 
 def test_national_path_of_a_replication_does_not_depend_on_the_run_size():
     seeds = replication_seeds(9, 6)
-    trajectories = NationalTrajectories(as_of=2022, target_year=2024)
-    assert trajectories.observed.loc[2022] == 14342
-    all_six = trajectories.draw(seeds)
+    assert observed_series("national_net_income_alleviated", 2022).loc[2022] == 14342
+    all_six = draw_macro(2022, 2024, seeds).national
     assert list(all_six.columns) == [2023, 2024]
-    pd.testing.assert_frame_equal(trajectories.draw(seeds[:2]), all_six.iloc[:2])
+    pd.testing.assert_frame_equal(draw_macro(2022, 2024, seeds[:2]).national, all_six.iloc[:2])
     assert all_six[2023].nunique() == 6
 
 

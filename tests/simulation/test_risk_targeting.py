@@ -97,7 +97,12 @@ def test_target_test_ships_the_fitted_scorer_to_worker_processes(
     for a, b in zip(inline.results, pooled.results, strict=True):
         pd.testing.assert_frame_equal(a.annual, b.annual)
     direct = simulate(
-        action_plan, population, seed=inline.seeds[0], targeting="risk", risk_scorer=panel_scorer
+        action_plan,
+        population,
+        seed=inline.seeds[0],
+        targeting="risk",
+        risk_scorer=panel_scorer,
+        trend=inline.macro.yunnan_trend.iloc[0].to_numpy(),  # the replication's macro draw
     )
     pd.testing.assert_frame_equal(direct.annual, inline.results[0].annual)
     with pytest.raises(ValueError, match="targets by risk"):

@@ -38,7 +38,7 @@ def one_person_block(n: int, income: float, monitored: bool = False) -> Househol
 def _screen_context(**monitoring) -> MonthContext:
     """A month with no dynamics and no shocks: only the monitoring settings matter."""
     return MonthContext(
-        drift=np.zeros((1, 4)),
+        trend=np.zeros((1, 4)),
         rho_m=np.zeros((1, 4)),
         sigma_m=np.zeros((1, 4)),
         variance=np.zeros((1, 4)),

@@ -1,4 +1,5 @@
-"""Backtest: from an earlier as-of year, does the simulation reproduce the published figure?
+"""In-sample backtest: from an earlier as-of year, does the simulation reproduce the published
+figure with the shipped calibration file? (Out of sample: :mod:`.validation`.)
 
 From as of 2021, the baseline and the action plan simulate 2022, which Yunnan has since
 published (14,147 yuan per person, ``data/public_statistics.yaml``). The table says how far the
@@ -109,7 +110,8 @@ def backtest_conclusion(table: pd.DataFrame) -> str:
             f"{row['simulated']:,.0f} yuan ({100 * row['relative_error']:+.1f} %)."
         )
     sentences.append(
-        "The trend shifts in scenarios/calibration.yaml were fitted to this same published "
-        "figure, so this checks the calibration in sample; it is not an out-of-sample test."
+        "This checks scenarios/calibration.yaml in sample: its trend shifts are zero as "
+        "shipped, and when `simulate calibrate --write` fits them they are fitted to this same "
+        "published figure. The out-of-sample test is `zengshou simulate validate`."
     )
     return " ".join(sentences)

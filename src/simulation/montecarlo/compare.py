@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.montecarlo.replications import ReplicationRunner
-from simulation.montecarlo.summary import billions, percent, yuan
+from simulation.montecarlo.summary import billions, percent, points, ratio, yuan
 from simulation.montecarlo.target import TargetTest, TargetTestResult
 
 
@@ -35,8 +35,9 @@ class Comparison:
 
     @cached_property
     def table(self) -> pd.DataFrame:
-        """One row per scenario: probability, gap, cost, share under the line, gain per yuan,
-        and the paired difference of the target year's income with the first scenario."""
+        """One row per scenario: probability, gap, ratio Yunnan/national, cost, share under
+        the line, gain per yuan, and the paired difference of the target year's income with
+        the first scenario."""
         year = self.target_year
         first = self.results[0].yunnan[year]
         rows = {}
@@ -49,6 +50,7 @@ class Comparison:
                 "gap_lower_80": gap["lower_80"],
                 "gap_upper_80": gap["upper_80"],
                 "yunnan_mean": result.paths["yunnan"].loc[year, "mean"],
+                "ratio_mean": result.paths["ratio"].loc[year, "mean"],
                 "cost_yuan": result.total_cost,
                 "share_under_line": result.monitoring.loc[year, "share_people_under_line_mean"],
                 "gain_per_yuan": result.gain_per_yuan,
@@ -82,6 +84,9 @@ class Comparison:
                 f"{yuan(row['vs_first_upper_95'], True)}), costing "
                 f"{billions(row['cost_yuan'] - table.loc[first, 'cost_yuan'])} more."
             )
+        hinges = [line for result in self.results if (line := _hinge_line(result))]
+        if hinges:
+            lines += ["", "Under the trend assumption each answer hinges on:", *hinges]
         return "\n".join(lines)
 
     def ranking(self) -> pd.DataFrame:
@@ -130,6 +135,19 @@ def shipped_scenarios(directory: str | Path | None = None) -> list[Path]:
     return sorted(paths, key=lambda p: (p.stem != "baseline", p.stem != "action_plan", p.stem))
 
 
+def _hinge_line(result: TargetTestResult) -> str | None:
+    """P of one scenario under its chosen national model and under its hinge assumption."""
+    hinge = result.hinge
+    if hinge is None:
+        return None
+    row = result.by_assumption.loc[hinge]
+    moved = points(row["p_target_met"] - result.p_target_met)
+    return (
+        f"  {result.name}: P = {percent(result.p_target_met)} with the {result.model} model; "
+        f"{percent(row['p_target_met'])} ({moved}) under {hinge}: {row['description']}."
+    )
+
+
 def _format_table(table: pd.DataFrame) -> str:
     shown = pd.DataFrame(
         {
@@ -139,6 +157,7 @@ def _format_table(table: pd.DataFrame) -> str:
                 f"{yuan(lo, True)}..{yuan(hi, True)}"
                 for lo, hi in zip(table["gap_lower_80"], table["gap_upper_80"], strict=True)
             ],
+            "ratio": table["ratio_mean"].map(ratio),
             "cost": table["cost_yuan"].map(billions),
             "under line": table["share_under_line"].map(lambda v: percent(v, 1)),
             "gain/yuan": table["gain_per_yuan"].map(

@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from simulation.rules import SOURCES
@@ -54,6 +55,7 @@ def target_report(result: TargetTestResult) -> str:
         f"Probability that the poverty-alleviated population of Yunnan ends {year} above the "
         f"national level of the same population: {percent(result.p_target_met)} "
         f"(Monte Carlo standard error {100 * result.p_target_met_std_error:.1f} points).",
+        *_assumption_lines(result),
         f"{year} per-capita net income: Yunnan {yuan(yunnan['mean'])} yuan "
         f"(80 % band {yuan(yunnan['lower_80'])} to {yuan(yunnan['upper_80'])}), "
         f"national {yuan(national['mean'])} yuan "
@@ -62,6 +64,9 @@ def target_report(result: TargetTestResult) -> str:
         f"(80 % band {yuan(gap['lower_80'], True)} to {yuan(gap['upper_80'], True)}; "
         f"95 % band {yuan(gap['lower_95'], True)} to {yuan(gap['upper_95'], True)}).",
         _crossing_sentence(result),
+        "",
+        *_by_year_lines(result),
+        _correlation_sentence(result),
         "",
         "Monitoring (防止返贫监测):",
     ]
@@ -81,6 +86,131 @@ def target_report(result: TargetTestResult) -> str:
     )
     lines += _attribution_lines(result)
     return "\n".join(lines)
+
+
+def ratio(value: float) -> str:
+    """Format a ratio Yunnan/national: ``1.025``."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.3f}"
+
+
+def points(delta: float) -> str:
+    """Format a change of probability in percentage points: ``+8 points``, ``0 points``."""
+    if delta is None or not math.isfinite(delta):
+        return "n/a"
+    moved = round(100 * delta)
+    return f"{moved:+d} points" if moved else "0 points"
+
+
+def _assumption_lines(result: TargetTestResult) -> list[str]:
+    """Which model projects the national level and why, the answer under each alternative
+    trend assumption, and the assumption the answer hinges on."""
+    table = result.by_assumption
+    macro = result.macro
+    if macro is None or table.empty:
+        return []
+    chosen = table.loc[result.model]
+    lines = [
+        f"The national level is projected with the {result.model} model "
+        f"({chosen['description']}), chosen by the backtest of the published series up to "
+        f"{result.as_of}: {macro.choice_rule}.",
+    ]
+    others = table[~table["chosen"]]
+    if others.empty:
+        return lines
+    lines.append("The answer under the other trend assumptions of the national side:")
+    for _, row in others.iterrows():
+        lines.append("  " + assumption_sentence(row))
+    hinge = result.hinge
+    if hinge is not None:
+        row = table.loc[hinge]
+        moved = points(row["p_target_met"] - result.p_target_met)
+        gap_moves = yuan(row["gap_mean"] - chosen["gap_mean"], True)
+        if moved != "0 points":
+            lines.append(
+                f"The answer hinges most on the {hinge} assumption ({row['description']}): "
+                f"under it P moves by {moved}, from {percent(result.p_target_met)} "
+                f"to {percent(row['p_target_met'])}, and the expected gap by {gap_moves} yuan."
+            )
+        else:
+            lines.append(
+                "The answer does not hinge on the trend assumption: under each, P stays within "
+                f"half a point of {percent(result.p_target_met)} (under {hinge}, the one that "
+                f"moves it most, by 0 points; the expected gap moves by {gap_moves} yuan)."
+            )
+    return lines
+
+
+def assumption_sentence(row: pd.Series) -> str:
+    """One trend assumption's answer: ``If <description>: P = 63 % (± 3.4 points), gap +312
+    yuan.`` (``row`` is a row of :attr:`~.target.TargetTestResult.by_assumption`)."""
+    return (
+        f"If {row['description']}: P = {percent(row['p_target_met'])} "
+        f"(± {100 * row['std_error']:.1f} points), gap {yuan(row['gap_mean'], True)} yuan."
+    )
+
+
+def _by_year_lines(result: TargetTestResult) -> list[str]:
+    """Per simulated year: both levels and their ratio, each with its 80 % band."""
+    lines = ["By year (mean and 80 % band; yuan per person; ratio Yunnan/national):"]
+    paths = result.paths
+    for y in result.years:
+        yunnan, national = paths["yunnan"].loc[y], paths["national"].loc[y]
+        lines.append(
+            f"  {y}: Yunnan {yuan(yunnan['mean'])} ({yuan(yunnan['lower_80'])} to "
+            f"{yuan(yunnan['upper_80'])}), national {yuan(national['mean'])} "
+            f"({yuan(national['lower_80'])} to {yuan(national['upper_80'])}), "
+            + _ratio_words(paths["ratio"].loc[y])
+            + "."
+        )
+    return lines
+
+
+def _ratio_words(band: pd.Series) -> str:
+    return f"ratio {ratio(band['mean'])} ({ratio(band['lower_80'])} to {ratio(band['upper_80'])})"
+
+
+def _correlation_sentence(result: TargetTestResult) -> str:
+    """How much the shared rural economy moves both sides together, in words."""
+    correlation = result.shared_shock_correlation
+    year = result.target_year
+    if not math.isfinite(correlation):
+        return (
+            f"The correlation of the two sides across replications in {year} cannot be "
+            "computed (fewer than three replications, or one side does not vary)."
+        )
+    if correlation >= 0.5:
+        words = "the two sides move together"
+    elif correlation >= 0.2:
+        words = "the two sides move partly together"
+    else:
+        words = "the two sides barely move together"
+    common = _common_growth(result)
+    drawn = (
+        ""
+        if common is None
+        else "; the common rural growth drawn: "
+        + ", ".join(
+            f"{y} {row['mean']:.1f} % ({row['lower_80']:.1f} to {row['upper_80']:.1f} %)"
+            for y, row in common.iterrows()
+        )
+    )
+    return (
+        f"In {year} {words}: correlation {correlation:.2f} across replications "
+        f"(log incomes), because both follow the same rural economy{drawn}."
+    )
+
+
+def _common_growth(result: TargetTestResult) -> pd.DataFrame | None:
+    """Mean and bands by simulated year of the common rural growth (percent a year)."""
+    from simulation.montecarlo.target import bands
+
+    if result.macro is None:
+        return None
+    common = result.macro.common
+    years = [y for y in result.years if y in common.columns]
+    return bands(100 * np.expm1(common[years]))
 
 
 def _count(n: int, noun: str) -> str:
@@ -136,8 +266,10 @@ def _records(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 def _number(value: Any) -> Any:
     """A JSON-ready number: ints stay ints, NaN and infinities become None."""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, str)) or value is None:
         return value
+    if isinstance(value, np.bool_):
+        return bool(value)
     if isinstance(value, int) or (hasattr(value, "dtype") and value.dtype.kind in "iu"):
         return int(value)
     try:
@@ -169,6 +301,17 @@ def summary_dict(result: TargetTestResult) -> dict[str, Any]:
         "yunnan": _records(result.paths["yunnan"]),
         "national": _records(result.paths["national"]),
         "gap_by_year": _records(result.paths["gap"]),
+        "ratio": _records(result.paths["ratio"]),
+        "national_model": {
+            "name": result.model,
+            "rule": None if result.macro is None else result.macro.choice_rule,
+        },
+        "by_assumption": _records(result.by_assumption),
+        "hinge": result.hinge,
+        "shared_shock_correlation": _number(result.shared_shock_correlation),
+        "common_rural_growth_percent": None
+        if (common := _common_growth(result)) is None
+        else _records(common),
         "observed": {
             k: {str(y): float(v) for y, v in s.items()} for k, s in result.observed.items()
         },
@@ -217,6 +360,13 @@ def run_metrics(result: TargetTestResult) -> dict[str, float]:
         **{f"gap_{k}": float(v) for k, v in gap.items()},
         f"yunnan_{year}_mean": float(result.paths["yunnan"].loc[year, "mean"]),
         f"national_{year}_mean": float(result.paths["national"].loc[year, "mean"]),
+        **{f"ratio_{y}_mean": float(v) for y, v in result.paths["ratio"]["mean"].items()},
+        **{
+            f"ratio_{year}_{k}": float(v)
+            for k, v in result.paths["ratio"].loc[year].items()
+            if k != "mean"
+        },
+        "shared_shock_correlation": result.shared_shock_correlation,
         "total_cost_yuan": result.total_cost,
         f"share_under_line_{year}": float(
             result.monitoring.loc[year, "share_people_under_line_mean"]
@@ -225,6 +375,9 @@ def run_metrics(result: TargetTestResult) -> dict[str, float]:
         "crossing_never_share": float(result.crossing["never"]),
         "elapsed_seconds": result.elapsed_seconds,
     }
+    for name, row in result.by_assumption.iterrows():
+        metrics[f"p_target_met_{name}"] = float(row["p_target_met"])
+        metrics[f"gap_mean_{name}"] = float(row["gap_mean"])
     if result.attribution is not None:
         metrics.update({f"shapley_{m}": float(v) for m, v in result.attribution["mean"].items()})
     return metrics

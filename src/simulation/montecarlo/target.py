@@ -33,7 +33,8 @@ from simulation.montecarlo.attribution import (
 from simulation.montecarlo.national import (
     NATIONAL_SERIES,
     YUNNAN_SERIES,
-    NationalTrajectories,
+    MacroDraws,
+    draw_macro,
     observed_series,
 )
 from simulation.montecarlo.replications import Job, ReplicationRunner, replication_seeds
@@ -64,15 +65,19 @@ def replicate(
     population: Any,
     job: Job,
     risk_scorer: Any = None,
+    trends: np.ndarray | None = None,
 ) -> ReplicationOutcome:
     """Simulate one replication (the task every worker runs).
 
     ``job.payload`` is True when the replication also computes its Shapley contributions.
     ``risk_scorer`` (a fitted, picklable scorer) serves a scenario with ``risk`` targeting.
+    ``trends[job.index]`` is the replication's drawn Yunnan trend (replications x years),
+    whose common shock the national side shares.
     """
     from simulation import simulate as simulate_one
 
-    simulate = partial(simulate_one, risk_scorer=risk_scorer)
+    trend = None if trends is None else trends[job.index]
+    simulate = partial(simulate_one, risk_scorer=risk_scorer, trend=trend)
     full = simulate(scenario, population, seed=job.seed, draw_parameters=draw_parameters)
     contributions = None
     if job.payload and scenario.measures:
@@ -178,7 +183,16 @@ class TargetTest:
         """
         started = time.perf_counter()
         jobs = self.jobs()
-        task = partial(replicate, self.scenario, self.draw_parameters, risk_scorer=self.risk_scorer)
+        as_of = population.as_of
+        last_year = max(self.target_year, self.scenario.years[1])
+        macro = draw_macro(as_of, last_year, [j.seed for j in jobs])
+        task = partial(
+            replicate,
+            self.scenario,
+            self.draw_parameters,
+            risk_scorer=self.risk_scorer,
+            trends=macro.yunnan_trend.loc[:, as_of + 1 : self.scenario.years[1]].to_numpy(),
+        )
         if runner is None:
             with ReplicationRunner(population, workers, scheduler, progress) as own:
                 outcomes = own.map(task, jobs, description=self.scenario.name)
@@ -186,14 +200,12 @@ class TargetTest:
         else:
             outcomes = runner.map(task, jobs, description=self.scenario.name)
             where = runner.description
-        as_of = outcomes[0].result.as_of
         simulated = list(outcomes[0].result.annual.index)
         if self.target_year not in simulated:
             raise ValueError(
                 f"scenario {self.scenario.name!r} simulates the years {simulated}; "
                 f"the target year {self.target_year} is not among them"
             )
-        national = NationalTrajectories(as_of, self.target_year).draw([j.seed for j in jobs])
         return TargetTestResult(
             scenario=self.scenario,
             scenario_path=None if self.scenario_path is None else str(self.scenario_path),
@@ -203,7 +215,8 @@ class TargetTest:
             target_year=self.target_year,
             results=[o.result for o in outcomes],
             contributions=_stack_contributions(outcomes),
-            national=national,
+            national=macro.national,
+            macro=macro,
             people=population_people(population),
             households=_households(population),
             ran_on=where,
@@ -252,6 +265,7 @@ class TargetTestResult:
     results: list[ReplicationResult]
     contributions: pd.DataFrame | None
     national: pd.DataFrame
+    macro: MacroDraws | None = None
     people: float | None = None
     households: int | None = None
     ran_on: str = "this process"
@@ -322,13 +336,72 @@ class TargetTestResult:
         return float(np.sqrt(p * (1 - p) / self.replications))
 
     @cached_property
+    def ratio(self) -> pd.DataFrame:
+        """Yunnan over its replication's national path, replications x years."""
+        return self.yunnan / self.national[self.years].to_numpy()
+
+    @cached_property
     def paths(self) -> dict[str, pd.DataFrame]:
-        """Mean and bands by year of ``yunnan``, ``national`` and ``gap``."""
+        """Mean and bands by year of ``yunnan``, ``national``, ``gap`` and ``ratio``."""
         return {
             "yunnan": bands(self.yunnan),
             "national": bands(self.national[self.years]),
             "gap": bands(self.gap),
+            "ratio": bands(self.ratio),
         }
+
+    @property
+    def model(self) -> str:
+        """The national target's model (chosen by the backtest up to the as-of year)."""
+        return "macro" if self.macro is None else self.macro.model
+
+    @cached_property
+    def by_assumption(self) -> pd.DataFrame:
+        """The answer under each trend assumption of the national side: P(target) with its
+        standard error, the mean gap and ratio in the target year; the chosen one first."""
+        if self.macro is None:
+            return pd.DataFrame()
+        year, yunnan = self.target_year, self.yunnan[self.target_year].to_numpy()
+        rows = {}
+        for name in sorted(self.macro.alternatives, key=lambda n: (n != self.model, n)):
+            national = self.macro.alternatives[name][year].to_numpy()
+            p = float(np.mean(yunnan > national))
+            rows[name] = {
+                "description": self.macro.assumptions[name].description,
+                "chosen": name == self.model,
+                "p_target_met": p,
+                "std_error": float(np.sqrt(p * (1 - p) / len(yunnan))),
+                "national_mean": float(national.mean()),
+                "gap_mean": float(np.mean(yunnan - national)),
+                "ratio_mean": float(np.mean(yunnan / national)),
+            }
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("assumption")
+
+    @property
+    def hinge(self) -> str | None:
+        """The trend assumption whose answer differs most from the chosen model's."""
+        table = self.by_assumption
+        others = table[~table["chosen"]] if not table.empty else table
+        if others.empty:
+            return None
+        # Largest move of P; ties (P is a share of replications) go to the larger gap move.
+        moved = pd.DataFrame(
+            {
+                "p": (others["p_target_met"] - self.p_target_met).abs(),
+                "gap": (others["gap_mean"] - float(self.target_gap.mean())).abs(),
+            }
+        )
+        return str(moved.sort_values(["p", "gap"], ascending=False).index[0])
+
+    @property
+    def shared_shock_correlation(self) -> float:
+        """Correlation across replications of Yunnan's and the nation's target-year log
+        income: how much the shared macro shock moves both sides together."""
+        yunnan = np.log(self.yunnan[self.target_year].to_numpy())
+        national = np.log(self.national[self.target_year].to_numpy())
+        if len(yunnan) < 3 or np.std(yunnan) == 0 or np.std(national) == 0:
+            return float("nan")
+        return float(np.corrcoef(yunnan, national)[0, 1])
 
     @cached_property
     def crossing_year(self) -> pd.Series:

@@ -215,3 +215,135 @@ def series(
     if with_backtest:
         click.echo("\nbacktest on its own past:")
         click.echo(backtest_series(values).round(3).to_string(index=False))
+
+
+@forecast.command()
+@click.option("--backtest", "with_backtest", is_flag=True, help="Print the backtest tables.")
+@click.option("--until", type=int, help="Read no value after this year (replay the past).")
+@click.option(
+    "--horizon",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Years ahead the model is chosen on (backtested at 1..HORIZON).",
+)
+@click.option(
+    "--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write results."
+)
+@click.option("--track/--no-track", default=True, show_default=True, help="Log to MLflow.")
+def targets(
+    with_backtest: bool, until: int | None, horizon: int, json_out: Path | None, track: bool
+) -> None:
+    """Forecast both sides of the 2024 target with four models; choose one by a backtest.
+
+    The models (drift, macro, ratio, local_trend; see forecast.targets) are replayed at every
+    origin of every published series with 4+ values; the chosen model has the lowest MAE at
+    HORIZON among those whose 80 % intervals cover 70-90 % of the outcomes.
+    """
+    import json
+
+    import pandas as pd
+
+    from forecast import target_report, targets
+    from forecast.macro import cut
+
+    data = {
+        name: cut(values, until) if until is not None else values
+        for name, values in targets.published_series().items()
+    }
+    data = {name: values for name, values in data.items() if not values.empty}
+    cases = targets.backtest_targets(data, until=until, horizons=tuple(range(1, horizon + 1)))
+    # The choice compares models on the cases all of them forecast; early origins have none.
+    if cases.empty or horizon not in targets.model_table(cases).index.get_level_values(0):
+        click.echo(
+            f"no case at horizon {horizon} that every model forecasts with values up to "
+            f"{until}: nothing to choose a model on",
+            err=True,
+        )
+        sys.exit(2)
+    choice = targets.choose_model(cases, horizon=horizon, until=until)
+    judged = target_report.verdict(choice, horizon)
+    origin = until if until is not None else max(int(s.index.max()) for s in data.values())
+    forecasts = target_report.target_forecasts(data, origin)
+    by_series = target_report.series_table(cases, horizon)
+
+    with pd.option_context("display.width", 140, "display.max_columns", 20):
+        if with_backtest:
+            _echo_backtest(cases, choice.table, by_series, horizon)
+        else:
+            _echo_forecasts(data, forecasts, choice.model, origin)
+    click.echo(f"\nchosen model: {choice.model} ({choice.rule})")
+    click.echo(judged.sentence())
+
+    summary = target_report.summary(cases, choice, horizon, forecasts)
+    if json_out:
+        json_out.write_text(json.dumps(summary, indent=1))
+        click.echo(f"wrote {json_out}")
+    if track:
+        _log_targets(cases, choice, summary, data, by_series, forecasts, until, horizon)
+
+
+def _echo_backtest(cases, table, by_series, horizon: int) -> None:
+    """The model table and the per-series MAE, in yuan, shares and coverage."""
+    shown = table.assign(
+        mae=table["mae"].round(0).astype(int),
+        mape=(100 * table["mape"]).map("{:.2f} %".format),
+        coverage_80=table["coverage_80"].round(2),
+        coverage_95=table["coverage_95"].round(2),
+    ).rename(columns={"mae": "MAE (yuan)", "mape": "MAPE"})
+    series = sorted(cases["series"].unique())
+    click.echo(f"backtest: {len(cases)} forecasts of {len(series)} series ({', '.join(series)})")
+    click.echo("\nmodel table (the cases every model forecast):")
+    click.echo(shown.to_string())
+    click.echo(f"\nMAE (yuan) by series at horizon {horizon} (the origins its models share):")
+    click.echo(by_series.round(0).to_string(na_rep="-"))
+
+
+def _echo_forecasts(data, forecasts, chosen: str, origin: int) -> None:
+    """Each model's median and 80 % band for the target year, per side of the target."""
+    from forecast.target_report import TARGET_YEAR
+    from forecast.targets import MODELS, NATIONAL_SERIES, YUNNAN_SERIES
+
+    click.echo(f"forecasts of {TARGET_YEAR} from {origin} (yuan per person):")
+    for name in (NATIONAL_SERIES, YUNNAN_SERIES):
+        values = ", ".join(f"{y}: {v:,.0f}" for y, v in data.get(name, {}).items())
+        click.echo(f"{name} ({values or 'no value'})")
+        by_model = forecasts[forecasts["series"] == name].set_index("model")
+        for model in MODELS:
+            mark = "*" if model == chosen else " "
+            if model not in by_model.index:
+                click.echo(f" {mark} {model:<12} no forecast (too few values up to {origin})")
+                continue
+            row = by_model.loc[model]
+            click.echo(
+                f" {mark} {model:<12} {row['year']}: {row['median']:>8,.0f}   "
+                f"80 %: {row['lower_80']:,.0f} - {row['upper_80']:,.0f}"
+            )
+    click.echo("(* chosen model)")
+
+
+def _log_targets(cases, choice, summary, data, by_series, forecasts, until, horizon) -> None:
+    from forecast import target_report, tracking
+    from forecast.paths import data_file
+
+    params = {
+        "until": until if until is not None else "all",
+        "horizon": horizon,
+        "models": ",".join(sorted(cases["model"].unique())),
+        "series": ",".join(sorted(cases["series"].unique())),
+        "chosen_model": choice.model,
+        "rule": choice.rule,
+        "target_year": target_report.TARGET_YEAR,
+        "statistics_sha256": tracking.file_fingerprint(data_file("public_statistics.yaml")),
+        "macro_settings_sha256": tracking.file_fingerprint(data_file("macro.yaml")),
+    }
+    run_id = tracking.log_target_backtest(
+        choice.table,
+        cases,
+        params,
+        data=target_report.published_frame(data),
+        summary=summary,
+        tables={"series_table": by_series, "forecasts": forecasts.set_index(["series", "model"])},
+        run_name=f"targets-until-{until}" if until is not None else "targets",
+    )
+    click.echo(f"MLflow run {run_id} ({tracking.tracking_uri()})")

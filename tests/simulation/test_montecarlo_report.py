@@ -1,0 +1,236 @@
+"""The target test's report, summary.json, MLflow metrics, fan chart and comparison table say
+what the result holds: the national model and its rule, the answer under each trend
+assumption, the hinge, the ratio Yunnan/national and the shared shock."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from simulation.montecarlo import TargetTest
+from simulation.montecarlo.compare import Comparison
+from simulation.montecarlo.plots import fan_chart, save_plots
+from simulation.montecarlo.summary import run_metrics, summary_dict
+
+# Keys summary.json had before the ratio and the trend assumptions; tests and notebooks read them.
+EXISTING_KEYS = (
+    "scenario",
+    "scenario_file",
+    "measures",
+    "seed",
+    "replications",
+    "households",
+    "people",
+    "as_of",
+    "target_year",
+    "p_target_met",
+    "p_target_met_std_error",
+    "gap",
+    "yunnan",
+    "national",
+    "gap_by_year",
+    "observed",
+    "crossing_year_share",
+    "share_under_line",
+    "composition",
+    "cost",
+    "gain_per_yuan",
+    "attribution",
+    "elapsed_seconds",
+    "ran_on",
+    "code_version",
+)
+
+
+@pytest.fixture(scope="module")
+def result(population, action_plan):
+    """12 replications of 3,000 households in this process, two of them attributed."""
+    test = TargetTest(action_plan, replications=12, seed=7, attribution_replications=2)
+    return test.run(population, workers=1)
+
+
+@pytest.fixture(scope="module")
+def report(result) -> str:
+    return result.report()
+
+
+@pytest.fixture(scope="module")
+def summary(result) -> dict:
+    return summary_dict(result)
+
+
+def _alternatives(result):
+    table = result.by_assumption
+    return table[~table["chosen"]]
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def test_the_result_has_alternatives_to_report(result):
+    table = result.by_assumption
+    assert table["chosen"].sum() == 1
+    assert table.index[0] == result.model
+    assert len(_alternatives(result)) >= 1
+    assert result.hinge in _alternatives(result).index
+
+
+def test_report_names_the_national_model_and_the_rule_that_chose_it(result, report):
+    line = next(x for x in report.splitlines() if "national level is projected" in x)
+    assert f"with the {result.model} model" in line
+    assert result.by_assumption.loc[result.model, "description"] in line
+    assert result.macro.choice_rule in line
+
+
+def test_report_gives_p_and_gap_under_each_alternative_assumption(result, report):
+    lines = report.splitlines()
+    for _, row in _alternatives(result).iterrows():
+        expected = (
+            f"If {row['description']}: P = {100 * row['p_target_met']:.0f} % "
+            f"(± {100 * row['std_error']:.1f} points), gap {row['gap_mean']:+,.0f} yuan."
+        )
+        assert expected in lines or f"  {expected}" in lines, expected
+    chosen = result.by_assumption.loc[result.model, "description"]
+    assert f"If {chosen}:" not in report  # the chosen model is the headline, not an alternative
+    assert sum(x.lstrip().startswith("If ") for x in lines) == len(_alternatives(result))
+
+
+def test_report_names_the_hinge_and_how_far_p_moves_under_it(result, report):
+    hinge = result.hinge
+    line = next(x for x in report.splitlines() if "hinge" in x)
+    assert hinge in line
+    moved = round(100 * (result.by_assumption.loc[hinge, "p_target_met"] - result.p_target_met))
+    assert (f"{moved:+d} points" if moved else "0 points") in line
+    gap_moves = (
+        result.by_assumption.loc[hinge, "gap_mean"]
+        - result.by_assumption.loc[result.model, "gap_mean"]
+    )
+    assert f"{gap_moves:+,.0f} yuan" in line
+
+
+def test_report_gives_the_ratio_with_its_band_beside_the_levels_each_year(result, report):
+    lines = report.splitlines()
+    for year in result.years:
+        ratio = result.paths["ratio"].loc[year]
+        yunnan = result.paths["yunnan"].loc[year, "mean"]
+        line = next(x for x in lines if x.strip().startswith(f"{year}: Yunnan"))
+        assert f"Yunnan {yunnan:,.0f}" in line
+        assert (
+            f"ratio {ratio['mean']:.3f} ({ratio['lower_80']:.3f} to {ratio['upper_80']:.3f})"
+            in line
+        )
+
+
+def test_report_states_the_shared_shock_correlation_in_words(result, report):
+    correlation = result.shared_shock_correlation
+    assert np.isfinite(correlation)
+    assert f"correlation {correlation:.2f} across replications" in report
+    assert "same rural economy" in report
+
+
+# --- summary.json and MLflow -----------------------------------------------------------------
+
+
+def test_summary_keeps_every_existing_key(summary):
+    missing = [k for k in EXISTING_KEYS if k not in summary]
+    assert not missing
+
+
+def test_summary_ratio_is_the_ratio_path(result, summary):
+    band = result.paths["ratio"]
+    assert list(summary["ratio"]) == [str(y) for y in band.index]
+    for year, row in band.iterrows():
+        for column, value in row.items():
+            assert summary["ratio"][str(year)][column] == pytest.approx(value, rel=1e-12)
+    assert summary["ratio"][str(result.target_year)]["mean"] > 0
+
+
+def test_summary_by_assumption_matches_the_table(result, summary):
+    table = result.by_assumption
+    assert list(summary["by_assumption"]) == list(table.index)  # chosen first
+    for name, row in table.iterrows():
+        record = summary["by_assumption"][name]
+        assert record["p_target_met"] == row["p_target_met"]
+        assert record["gap_mean"] == pytest.approx(row["gap_mean"], rel=1e-12)
+        assert record["ratio_mean"] == pytest.approx(row["ratio_mean"], rel=1e-12)
+        assert record["description"] == row["description"]
+        assert record["chosen"] is bool(row["chosen"])
+    assert summary["hinge"] == result.hinge
+    assert summary["national_model"] == {"name": result.model, "rule": result.macro.choice_rule}
+    assert summary["shared_shock_correlation"] == pytest.approx(result.shared_shock_correlation)
+
+
+def test_summary_common_growth_is_the_drawn_common_component_in_percent(result, summary):
+    common = result.macro.common
+    bands = summary["common_rural_growth_percent"]
+    assert list(bands) == [str(y) for y in result.years]
+    for year in result.years:
+        growth = 100 * np.expm1(common[year].to_numpy())
+        assert bands[str(year)]["mean"] == pytest.approx(growth.mean())
+        assert bands[str(year)]["lower_80"] <= bands[str(year)]["mean"]
+        assert bands[str(year)]["mean"] <= bands[str(year)]["upper_80"]
+        assert bands[str(year)]["lower_95"] == pytest.approx(np.quantile(growth, 0.025))
+
+
+def test_summary_is_strict_json(summary):
+    text = json.dumps(summary, allow_nan=False)
+    assert json.loads(text)["by_assumption"] == summary["by_assumption"]
+
+
+def test_run_metrics_record_the_ratio_assumptions_and_shared_shock(result):
+    metrics = run_metrics(result)
+    for year in result.years:
+        assert metrics[f"ratio_{year}_mean"] == pytest.approx(
+            result.paths["ratio"].loc[year, "mean"]
+        )
+    for name, row in result.by_assumption.iterrows():
+        assert metrics[f"p_target_met_{name}"] == row["p_target_met"]
+    assert metrics["shared_shock_correlation"] == pytest.approx(result.shared_shock_correlation)
+
+
+# --- fan chart -------------------------------------------------------------------------------
+
+
+def test_fan_chart_is_written_with_a_ratio_panel(result, tmp_path):
+    paths = save_plots(result, tmp_path)
+    chart = tmp_path / "fan_chart.png"
+    assert chart in paths
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    figure = fan_chart(result)
+    assert len(figure.axes) == 2
+    levels, ratio = figure.axes
+    # The ratio panel: its target line at 1 and its mean path, after the last published ratio.
+    target = [line for line in ratio.get_lines() if line.get_label() == "target: ratio above 1"]
+    assert len(target) == 1 and set(target[0].get_ydata()) == {1.0}
+    mean = next(x for x in ratio.get_lines() if x.get_label() == "Yunnan / national (projected)")
+    assert list(mean.get_ydata())[-len(result.years) :] == pytest.approx(
+        result.paths["ratio"]["mean"].to_numpy()
+    )
+    # The levels panel: published points with their published yearly growth.
+    national = result.observed["national"]
+    growth = 100 * (national.iloc[-1] / national.iloc[-2] - 1)
+    assert national.index[-1] - national.index[-2] == 1
+    assert f"{growth:+.1f} %" in {t.get_text() for t in levels.texts}
+    published = next(x for x in levels.get_lines() if x.get_label() == "national (published)")
+    assert list(published.get_ydata())[-1] == national.iloc[-1]
+
+
+# --- comparison ------------------------------------------------------------------------------
+
+
+def test_comparison_gives_the_ratio_and_each_scenarios_hinge(result):
+    comparison = Comparison([result])
+    year = result.target_year
+    assert comparison.table.loc[result.name, "ratio_mean"] == pytest.approx(
+        result.paths["ratio"].loc[year, "mean"]
+    )
+    words = comparison.report()
+    hinge = result.hinge
+    p_hinge = result.by_assumption.loc[hinge, "p_target_met"]
+    line = next(x for x in words.splitlines() if x.strip().startswith(f"{result.name}: P ="))
+    assert f"P = {100 * result.p_target_met:.0f} % with the {result.model} model" in line
+    assert f"{100 * p_hinge:.0f} %" in line and f"under {hinge}:" in line
+    assert f"{result.paths['ratio'].loc[year, 'mean']:.3f}" in words  # the table's ratio column
