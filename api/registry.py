@@ -1,11 +1,13 @@
-"""Load the registered risk model from MLflow: the service's only MLflow module."""
+"""Load the registered risk model from MLflow (through :mod:`forecast.tracking`)."""
 
 from __future__ import annotations
 
 import pandas as pd
+from mlflow.exceptions import MlflowException
 
 from api.model import ServedModel
 from api.settings import Settings
+from forecast import tracking
 
 
 def load_registered_model(settings: Settings) -> ServedModel:
@@ -19,16 +21,8 @@ def load_registered_model(settings: Settings) -> ServedModel:
     strict schema and panel dtypes make redundant and which costs more than the model itself
     for one household. The integration test checks both give identical scores.
     """
-    import mlflow
-
-    from forecast import tracking
-
-    tracking.configure()
-    client = mlflow.MlflowClient()
-    version = str(
-        client.get_model_version_by_alias(settings.model_name, settings.model_alias).version
-    )
-    loaded = mlflow.pyfunc.load_model(f"models:/{settings.model_name}/{version}")
+    version = tracking.risk_alias_version(settings.model_alias, name=settings.model_name)
+    loaded = tracking.load_risk_model(name=settings.model_name, version=version)
     about = tracking.describe_registered_model(version=version, name=settings.model_name)
     training = {
         key: str(about[key])
@@ -53,21 +47,11 @@ def load_registered_model(settings: Settings) -> ServedModel:
 
 def alias_version(settings: Settings) -> str:
     """Return the version ``settings.model_alias`` points at now (one registry query)."""
-    import mlflow
-
-    from forecast import tracking
-
-    tracking.configure()
-    found = mlflow.MlflowClient().get_model_version_by_alias(
-        settings.model_name, settings.model_alias
-    )
-    return str(found.version)
+    return tracking.risk_alias_version(settings.model_alias, name=settings.model_name)
 
 
 def direct_predict(loaded):
     """Return ``predict(frame)`` calling the python model directly when it is a PythonModel."""
-    from mlflow.exceptions import MlflowException
-
     try:
         python_model = loaded.unwrap_python_model()
     except (AttributeError, MlflowException):  # not a PythonModel: keep MLflow's path

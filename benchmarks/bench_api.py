@@ -32,6 +32,10 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+from api.security import create_key
+from forecast.synthetic import synthesize_panel
+from zengshou.workflows import train_and_register
+
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 8
 SERVICE_COLUMNS_DROPPED = ("household_id", "net_income_per_capita", "weight")
@@ -213,8 +217,6 @@ def measure(name, port, path, bodies, prefix, headers, n_requests, n_batch_calls
 def register_model(store: Path, households: int):
     """Train on a synthetic panel and register ``household-risk@champion`` in ``store``."""
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{store / 'mlflow.db'}"
-    from forecast.risk import train_and_register
-    from forecast.synthetic import synthesize_panel
 
     panel = synthesize_panel(households, seed=11, as_of=2022)
     result = train_and_register(panel, train_until=2020, evaluate_year=2022, random_state=0)
@@ -234,8 +236,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-mlflow", action="store_true")
     args = parser.parse_args(argv)
 
-    from forecast.synthetic import synthesize_panel
-
     load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="zengshou-bench-"))
     try:
@@ -245,8 +245,6 @@ def main(argv: list[str] | None = None) -> None:
         else:
             panel = register_model(work, args.households)
         bodies = payloads(panel, args.batch_size)
-
-        from api.security import create_key
 
         key, _ = create_key(work / "api_keys.json", "score", label="benchmark")
         env = os.environ | {

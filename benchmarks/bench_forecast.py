@@ -16,6 +16,9 @@ import json
 import subprocess
 import sys
 
+from forecast.forecasters import make_forecaster
+from forecast.synthetic import synthesize_panel
+
 MODELS = ("naive", "drift", "mixed", "hgb")
 FEATURES = ["members", "labour_force", "monitored", "key_county"]
 
@@ -25,9 +28,6 @@ def measure(households: int, model_name: str, seed: int) -> dict:
     import resource
     import time
     import tracemalloc
-
-    from forecast.forecasters import make_forecaster
-    from forecast.synthetic import synthesize_panel
 
     started = time.perf_counter()
     panel = synthesize_panel(households, seed=seed, as_of=2021)

@@ -23,6 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from forecast.risk import train_risk_model
+from forecast.synthetic import synthesize_panel
+
 
 def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -45,8 +48,6 @@ def province(model_path: str, households: int, seed: int) -> dict:
     """Score ``households`` tiled households (run in a child process)."""
     import joblib
     import pandas as pd
-
-    from forecast.synthetic import synthesize_panel
 
     model = joblib.load(model_path)
     base = _recent(synthesize_panel(50_000, seed=seed + 1, as_of=2022))
@@ -90,9 +91,8 @@ def main() -> None:
 
     import joblib
 
-    from forecast.risk import train_risk_model
+    # lazy: MLflow stays out of the --child process, whose peak memory is the scoring's own
     from forecast.risk.pyfunc import RiskPyfunc
-    from forecast.synthetic import synthesize_panel
 
     panel = synthesize_panel(20_000, seed=args.seed, as_of=2022)
     started = time.perf_counter()

@@ -16,16 +16,17 @@ from pathlib import Path
 
 from forecast.synthetic import synthesize_panel
 from simulation import Population, load_scenario
+from simulation.households import VectorisedHouseholds
 from simulation.model import Province
 from simulation.population import full_province_households
-from simulation.reference import ReferenceProvince
+from simulation.reference import ReferenceHouseholds
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "action_plan.yaml"
 
 
-def throughput(model_class, population, months: int) -> float:
+def throughput(backend, population, months: int) -> float:
     """Household-months per second of one replication (set-up excluded)."""
-    model = model_class(load_scenario(SCENARIO), population, seed=1, months=months)
+    model = Province(load_scenario(SCENARIO), population, seed=1, months=months, households=backend)
     start = time.perf_counter()
     model.run()
     return population.size * months / (time.perf_counter() - start)
@@ -37,8 +38,8 @@ def main() -> None:
     args = parser.parse_args()
     small = Population.from_panel(synthesize_panel(2_000, seed=1, as_of=2022), as_of=2022)
     large = Population.from_panel(synthesize_panel(200_000, seed=1, as_of=2022), as_of=2022)
-    reference = throughput(ReferenceProvince, small, months=12)
-    vectorised = throughput(Province, large, months=12)
+    reference = throughput(ReferenceHouseholds, small, months=12)
+    vectorised = throughput(VectorisedHouseholds, large, months=12)
     print(
         f"reference model (2,000 households, 12 months):    {reference:>12,.0f} household-months/s"
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,11 +17,6 @@ from api.schemas import ROW_FIELDS, Household, ScoreResponse, error_responses, s
 from forecast.risk import HistoryError
 
 log = logging.getLogger("zengshou.api")
-
-# How forecast.risk names a row in a HistoryError: its households are numbered "0".."N-1"
-# in request order (api.model.build_frame), so the number is the household's index.
-_ROW_LABEL = re.compile(r"row \d+ \(household_id='(\d+)', year=(\d+)\): (\w+)")
-_LINE_YEAR = re.compile(r"no value for year (\d+)")
 
 
 def household_errors(
@@ -74,26 +68,18 @@ def household_errors(
 def model_rejection(error: Exception, households: Sequence[Household]) -> list[dict[str, Any]]:
     """Turn the model's refusal of valid-looking households into 422 details.
 
-    The path points at the household, row and field the model named when it can be read from
-    the message; the message itself is never passed on (model messages quote values).
+    The path points at the household, row and field the model named (a
+    :class:`~forecast.risk.HistoryError` carries them as attributes); the message itself is
+    never passed on (model messages quote values).
     """
     loc: tuple[Any, ...] = ("body", "households")
-    text = str(error)
-    if isinstance(error, HistoryError) and (found := _ROW_LABEL.search(text)):
-        index, year, field = int(found[1]), int(found[2]), found[3]
-        if index < len(households):
-            rows = households[index].history
-            row = next((i for i, r in enumerate(rows) if r.year == year), None)
-            loc = (*loc, index) if row is None else (*loc, index, "history", row)
-            if row is not None and field in ROW_FIELDS:
-                loc = (*loc, field)
-    elif isinstance(error, HistoryError) and (found := _LINE_YEAR.search(text)):
-        year = int(found[1])  # the line lacks the latest year or the next: name that row
-        for index, household in enumerate(households):
-            latest = max(range(len(household.history)), key=lambda i: household.history[i].year)
-            if household.history[latest].year in (year, year - 1):
-                loc = (*loc, index, "history", latest, "year")
-                break
+    index = _household_index(error, len(households))
+    if index is not None:
+        rows = households[index].history
+        row = next((i for i, r in enumerate(rows) if r.year == error.year), None)
+        loc = (*loc, index) if row is None else (*loc, index, "history", row)
+        if row is not None and error.field in ROW_FIELDS:
+            loc = (*loc, error.field)
     return [
         {
             "loc": loc,
@@ -101,6 +87,17 @@ def model_rejection(error: Exception, households: Sequence[Household]) -> list[d
             "type": "model_rejected_input",
         }
     ]
+
+
+def _household_index(error: Exception, n_households: int) -> int | None:
+    """The request index of the household a HistoryError names, if it names one.
+
+    The model sees households numbered "0".."N-1" in request order (api.model.build_frame).
+    """
+    if not isinstance(error, HistoryError) or error.household_id is None:
+        return None
+    name = error.household_id
+    return int(name) if name.isdigit() and int(name) < n_households else None
 
 
 async def parse_body(request: Request, schema: type[BaseModel]) -> Any:

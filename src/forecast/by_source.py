@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from forecast.calibration import weighted_means
 from forecast.forecasters import PanelArrays, PanelForecaster, make_forecaster, panel_arrays
 from forecast.schema import INCOME_SOURCES
 
@@ -225,7 +226,6 @@ def weighted_source_means(forecast: pd.DataFrame, panel: pd.DataFrame) -> pd.Dat
     pandas.DataFrame
         :func:`forecast.calibration.weighted_means` of the forecast years.
     """
-    from forecast.calibration import weighted_means
 
     last = panel.sort_values("year").drop_duplicates("household_id", keep="last")
     last = last.set_index("household_id")[["members", "weight", "monitored"]]

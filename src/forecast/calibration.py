@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.schema import SOURCES
 from forecast.statistics import PublicStatistics, as_statistics
-
-SOURCES = ("wage", "operating", "property", "transfer")
 
 
 def weighted_means(panel: pd.DataFrame) -> pd.DataFrame:

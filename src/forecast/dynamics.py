@@ -31,10 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.schema import INCOME_SOURCES
+from forecast.schema import SOURCES
 
-# Income sources without the "_income" suffix, in the schema's order.
-SOURCES: tuple[str, ...] = tuple(s.removesuffix("_income") for s in INCOME_SOURCES)
 SHOCKS: tuple[str, ...] = ("illness", "disaster")
 LABOUR_GROUPS: tuple[str, ...] = ("no_labour", "one_labour", "multi_labour")
 HOUSEHOLD_TYPES: tuple[str, ...] = tuple(

@@ -40,9 +40,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from forecast.paths import data_file
+from forecast.sourced import Rules, SourcedFile, dotted, is_number
 
 # Paths drawn to turn the predictive distribution into interval bounds (fixed seed, so the
 # table is reproducible); 4,000 puts the 2.5 % quantile's Monte Carlo error near 0.3 %.
@@ -51,7 +51,16 @@ INTERVAL_SEED = 20221231
 
 
 class MacroError(ValueError):
-    """A macro-layer input is missing or malformed (names the file or series and why)."""
+    """The macro layer cannot be fitted to the series given (names the series and why).
+
+    A malformed ``data/macro.yaml`` is a :class:`~forecast.sourced.SourcedError` instead, so
+    that it is never taken for a model that cannot answer at an early origin.
+    """
+
+
+MACRO_KEYS = {"kind", "common_series", "recency_decay", "premium_decay_pairs_min", "populations"}
+# Each setting is one number, or a name (the common series) that needs no unit.
+MACRO_RULES = Rules(scalar=True, names=True)
 
 
 @dataclass(frozen=True)
@@ -66,31 +75,50 @@ class MacroSettings:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> MacroSettings:
-        """Read ``data/macro.yaml`` (or ``path``); every value must carry its reason."""
+        """Read ``data/macro.yaml`` (or ``path``); every value must carry its reason.
+
+        Raises
+        ------
+        SourcedError
+            Naming the file, the key and the reason: a missing or malformed file, an unknown
+            key, an entry without its value or reason, or a value out of range.
+        """
         path = Path(path) if path else data_file("macro.yaml")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(raw, dict) or raw.get("kind") != "macro":
-            raise MacroError(f"{path}: expected a mapping with 'kind: macro'")
+        file = SourcedFile.load(path, MACRO_RULES)
+        if file.data.get("kind") != "macro":
+            raise file.fail("kind", f"expected 'macro', got {file.data.get('kind')!r}")
+        file.check_keys(MACRO_KEYS)
 
-        def value(entry, key: str):
-            if not isinstance(entry, dict) or "value" not in entry:
-                raise MacroError(f"{path}: {key}: expected a mapping with 'value'")
-            if not ({"source", "assumption"} & set(entry)):
-                raise MacroError(f"{path}: {key}: needs a 'source' or an 'assumption'")
-            return entry["value"]
+        def number(*keys: str) -> float:
+            value = file.value(*keys)
+            if not is_number(value):
+                raise file.fail(dotted(*keys, "value"), f"expected a number, got {value!r}")
+            return float(value)
 
-        since = {
-            name: int(value(entry.get("premium_since"), f"populations.{name}.premium_since"))
-            for name, entry in (raw.get("populations") or {}).items()
-            if isinstance(entry, dict) and "premium_since" in entry
-        }
-        decay = float(value(raw.get("recency_decay"), "recency_decay"))
+        def whole(*keys: str) -> int:
+            value = number(*keys)
+            if not value.is_integer():
+                raise file.fail(dotted(*keys, "value"), f"expected a whole number, got {value}")
+            return int(value)
+
+        populations = file.node("populations") if file.has("populations") else {}
+        if not isinstance(populations, dict):
+            raise file.fail("populations", "expected a mapping of populations")
+        since = {}
+        for name in populations:
+            file.check_keys({"premium_since"}, "populations", name)
+            if file.has("populations", name, "premium_since"):
+                since[name] = whole("populations", name, "premium_since")
+        decay = number("recency_decay")
         if not 0 < decay <= 1:
-            raise MacroError(f"{path}: recency_decay: {decay} outside (0, 1]")
+            raise file.fail("recency_decay.value", f"{decay} outside (0, 1]")
+        common = file.value("common_series")
+        if not isinstance(common, str):
+            raise file.fail("common_series.value", f"expected a series name, got {common!r}")
         return cls(
-            common=str(value(raw.get("common_series"), "common_series")),
+            common=common,
             recency_decay=decay,
-            min_pairs=int(value(raw.get("premium_decay_pairs_min"), "premium_decay_pairs_min")),
+            min_pairs=whole("premium_decay_pairs_min"),
             premium_since=since,
             path=str(path),
         )

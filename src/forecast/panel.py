@@ -9,7 +9,7 @@ is dropped, filled in or coerced silently; the only conversions are the document
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +26,35 @@ PER_CAPITA_TOLERANCE = 1.0  # yuan: exports round per-capita income to the yuan
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input file.
+    """One thing wrong with an input file, as data: the message is built from the attributes.
 
-    ``row`` counts data rows from 1 (the header is not a row; in a CSV, file line = row + 1);
-    it is None for problems of the whole file or of a whole column.
+    Attributes
+    ----------
+    row : int or None
+        Data row, counted from 1 (the header is not a row; in a CSV, file line = row + 1);
+        None for problems of the whole file or of a whole column.
+    field : str or None
+        The column (or mapping key) at fault; None for the whole file.
+    value : object
+        The value at fault, as read; None when no single value is.
+    reason : str
+        What is wrong.
+    household_id : str or None
+        The row's household as the file gives it; None for no row or an empty cell.
+    year : int or None
+        The row's year as the file gives it; None for no row or a year that is not a number.
     """
 
     row: int | None
-    column: str | None
+    field: str | None
     value: Any
     reason: str
+    household_id: str | None = None
+    year: int | None = None
 
     def __str__(self) -> str:
         where = "file" if self.row is None else f"row {self.row}"
-        column = f", column '{self.column}'" if self.column else ""
+        column = f", column '{self.field}'" if self.field else ""
         value = "" if self.value is None else f", value {self.value!r}"
         return f"{where}{column}{value}: {self.reason}"
 
@@ -57,7 +72,7 @@ class PanelValidationError(ValueError):
         lines = [f"{self.source}: {len(self.problems)} problem(s) found"]
         counts: dict[tuple[str, str], int] = {}
         for p in self.problems:
-            key = (p.column or "-", p.reason)
+            key = (p.field or "-", p.reason)
             counts[key] = counts.get(key, 0) + 1
         if len(self.problems) > 1:
             lines += [f"  {n:>7} x {col}: {reason}" for (col, reason), n in counts.items()]
@@ -215,11 +230,37 @@ def validate_panel(
         bad_rows[[p.row - 1 for p in problems if p.row is not None]] = True
         _check_rows(clean, problems, bad_rows)
     if problems:
+        problems = _with_household_and_year(problems, frame)
         problems.sort(key=lambda p: (p.row is not None, p.row or 0))
         raise PanelValidationError(source, problems)
     sources = ["wage_income", "operating_income", "property_income", "transfer_income"]
     clean["net_income_per_capita"] = clean[sources].sum(axis=1) / clean["members"]
     return clean[[c.name for c in COLUMNS]]
+
+
+def _with_household_and_year(problems: list[Problem], frame: pd.DataFrame) -> list[Problem]:
+    """The problems of rows, each with its row's household and year as the file gives them."""
+    at = np.array([p.row - 1 for p in problems if p.row is not None], dtype=np.int64)
+    if not at.size:
+        return problems
+    ids: list[str | None] = [None] * at.size
+    years: list[int | None] = [None] * at.size
+    if "household_id" in frame.columns:
+        raw = frame["household_id"].iloc[at]
+        text = raw.astype(str).str.strip().to_numpy(dtype=object)
+        ids = [None if pd.isna(r) or t == "" else t for r, t in zip(raw, text, strict=True)]
+    if "year" in frame.columns:
+        numbers = pd.to_numeric(frame["year"].iloc[at], errors="coerce").to_numpy(dtype=float)
+        whole = np.isfinite(numbers) & (numbers == np.round(numbers))
+        years = [int(n) if ok else None for n, ok in zip(numbers, whole, strict=True)]
+    keys = iter(zip(ids, years, strict=True))
+    located = []
+    for problem in problems:
+        if problem.row is not None:
+            household_id, year = next(keys)
+            problem = replace(problem, household_id=household_id, year=year)
+        located.append(problem)
+    return located
 
 
 def _apply_mapping(frame: pd.DataFrame, mapping: ColumnMapping | None, problems) -> pd.DataFrame:

@@ -28,6 +28,9 @@ INCOME_SOURCES: tuple[str, ...] = (
     "property_income",  # 财产净收入
     "transfer_income",  # 转移净收入
 )
+# The same sources without the "_income" suffix, in the same order (wage, operating, property,
+# transfer): the one definition every module's by-source arrays and tables follow.
+SOURCES: tuple[str, ...] = tuple(s.removesuffix("_income") for s in INCOME_SOURCES)
 
 # 监测对象 types. "none" for households that are not monitored.
 MONITORED_TYPES: tuple[str, ...] = (

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from forecast.paths import data_file
+from forecast.statistics import PublicStatistics, StatisticsError
 
 # Longer series of related income measures whose year-to-year volatility informs the prior.
 # Assumption (kept in code, not YAML: a modelling choice of this forecaster, tested by
@@ -97,13 +97,9 @@ class GrowthModel:
 
 
 def _statistics(path: str | Path | None = None) -> dict:
-    import yaml
-
-    path = Path(path) if path else data_file("public_statistics.yaml")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(raw, dict) or not isinstance(raw.get("series"), dict):
-        raise ValueError(f"{path}: expected a top-level 'series' mapping")
-    return raw["series"]
+    """The ``series`` mapping of a statistics file, read and checked by
+    :class:`~forecast.statistics.PublicStatistics` (default ``data/public_statistics.yaml``)."""
+    return PublicStatistics.load(path).entry("series")
 
 
 def available_series(path: str | Path | None = None) -> list[str]:
@@ -138,24 +134,21 @@ def load_series(name: str, path: str | Path | None = None) -> pd.Series:
     ------
     KeyError
         No yearly series of that name (the message lists the available ones).
-    ValueError
-        An entry without a positive numeric ``value`` (naming the series and year).
+    StatisticsError
+        A malformed file, or an entry without a positive numeric ``value`` (naming the file,
+        the series and year, and the reason).
     """
-    series = _statistics(path)
-    entries = series.get(name)
-    if not _is_yearly(entries):
-        raise KeyError(f"no yearly series {name!r}; available: {available_series(path)}")
-    values = {}
-    for year, entry in entries.items():
-        if not isinstance(year, int):
-            continue  # compositions and notes beside the yearly values
-        value = entry.get("value") if isinstance(entry, dict) else None
-        if not isinstance(value, int | float) or value <= 0:
-            raise ValueError(
-                f"public statistics: series {name!r}, year {year}: bad value {value!r}"
+    stats = PublicStatistics.load(path)
+    if not _is_yearly(stats.entry("series").get(name)):
+        names = [n for n, entries in stats.entry("series").items() if _is_yearly(entries)]
+        raise KeyError(f"no yearly series {name!r}; available: {names}")
+    values = stats.series(name)
+    for year, value in values.items():
+        if not value > 0:
+            raise StatisticsError(
+                stats.path, f"series.{name}.{year}.value", f"must be positive, got {value!r}"
             )
-        values[year] = float(value)
-    return pd.Series(values, name=name, dtype=float).rename_axis("year").sort_index()
+    return values
 
 
 def growth_observations(series: pd.Series, stated_growth: dict[int, float] | None = None):

@@ -17,48 +17,23 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from forecast.paths import data_file
+from forecast.sourced import SourcedError, dotted, is_number, is_quoted_year, is_year, read_yaml
 
-_QUOTED_YEAR = re.compile(r"^\d{4}$")
 
-
-class StatisticsError(ValueError):
+class StatisticsError(SourcedError):
     """A statistics file is malformed, or asked for something it does not hold.
 
-    Attributes
-    ----------
-    file : pathlib.Path
-        The statistics file.
-    key : str
-        Dotted key path of the offending entry (empty for the file as a whole).
-    reason : str
-        What is wrong.
+    A :class:`~forecast.sourced.SourcedError`: ``file``, ``key`` (empty for the file as a
+    whole) and ``reason`` are attributes, and the message names all three.
     """
-
-    def __init__(self, file: str | Path, key: str, reason: str) -> None:
-        self.file, self.key, self.reason = Path(file), key, reason
-        super().__init__(f"{file}: {key}: {reason}" if key else f"{file}: {reason}")
-
-
-def _dotted(keys: tuple[Any, ...]) -> str:
-    return ".".join(str(k) for k in keys)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_year(key: Any) -> bool:
-    return isinstance(key, int) and not isinstance(key, bool)
 
 
 @dataclass(frozen=True, eq=True)
@@ -86,14 +61,7 @@ class PublicStatistics:
             whose ``known_in`` is not a year at or after its own.
         """
         path = Path(path) if path else data_file("public_statistics.yaml")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise StatisticsError(path, "", f"cannot be read: {error}") from error
-        except yaml.YAMLError as error:
-            raise StatisticsError(path, "", f"not valid YAML: {error}") from error
-        if not isinstance(raw, Mapping):
-            raise StatisticsError(path, "", "expected a mapping at the top level")
+        raw = read_yaml(path, StatisticsError)
         if not isinstance(raw.get("series"), Mapping):
             raise StatisticsError(path, "series", "expected a mapping of yearly series")
         for name, entries in raw["series"].items():
@@ -122,13 +90,13 @@ class PublicStatistics:
         node: Any = self.data
         for depth, key in enumerate(keys):
             if not isinstance(node, Mapping) or key not in node:
-                if _is_year(key) and self.origin is not None and key > self.origin:
+                if is_year(key) and self.origin is not None and key > self.origin:
                     reason = f"year {key} is after the origin {self.origin}: not yet published"
                 elif isinstance(node, Mapping):
                     reason = f"no such key; there are {sorted(map(str, node))}"
                 else:
-                    reason = f"no such key: {_dotted(keys[:depth])} is not a mapping"
-                raise StatisticsError(self.path, _dotted(keys[: depth + 1]), reason)
+                    reason = f"no such key: {dotted(*keys[:depth])} is not a mapping"
+                raise StatisticsError(self.path, dotted(*keys[: depth + 1]), reason)
             node = node[key]
         return copy.deepcopy(node)
 
@@ -136,8 +104,8 @@ class PublicStatistics:
         """The number at ``keys``: the entry itself, or its ``value``."""
         entry = self.entry(*keys)
         number = entry.get("value") if isinstance(entry, Mapping) else entry
-        if not _is_number(number):
-            raise StatisticsError(self.path, _dotted(keys), "has no numeric 'value'")
+        if not is_number(number):
+            raise StatisticsError(self.path, dotted(*keys), "has no numeric 'value'")
         return float(number)
 
     def yearly(self, *keys: str | int) -> pd.Series:
@@ -151,23 +119,23 @@ class PublicStatistics:
         """
         entries = self.entry(*keys)
         if not isinstance(entries, Mapping):
-            raise StatisticsError(self.path, _dotted(keys), "not a mapping of years")
+            raise StatisticsError(self.path, dotted(*keys), "not a mapping of years")
         values = {}
         for year, entry in entries.items():
-            if not _is_year(year):
+            if not is_year(year):
                 continue  # compositions, status, notes beside the yearly figures
             number = entry.get("value") if isinstance(entry, Mapping) else entry
-            if not _is_number(number):
+            if not is_number(number):
                 parts = ", ".join(map(str, entry))
                 raise StatisticsError(
                     self.path,
-                    _dotted((*keys, year)),
+                    dotted(*keys, year),
                     f"a group of figures ({parts}), not one value: read it with entry()",
                 )
             values[year] = float(number)
         if not values:
             known = "" if self.origin is None else f" up to the origin {self.origin}"
-            raise StatisticsError(self.path, _dotted(keys), f"no yearly figures{known}")
+            raise StatisticsError(self.path, dotted(*keys), f"no yearly figures{known}")
         return pd.Series(values, name=keys[-1], dtype=float).rename_axis("year").sort_index()
 
     def series(self, name: str) -> pd.Series:
@@ -184,45 +152,45 @@ def _check(node: Any, keys: tuple[Any, ...], path: Path) -> None:
     """Refuse quoted years, non-numeric values and bad ``known_in`` anywhere under ``node``."""
     if not isinstance(node, Mapping):
         return
-    if "value" in node and (not _is_number(node["value"]) or _not_finite(node["value"])):
+    if "value" in node and (not is_number(node["value"]) or _not_finite(node["value"])):
         reason = f"'value' is not a finite number: {node['value']!r}"
-        raise StatisticsError(path, _dotted((*keys, "value")), reason)
+        raise StatisticsError(path, dotted(*keys, "value"), reason)
     if "known_in" in node:
         known_in = node["known_in"]
-        own = next((k for k in reversed(keys) if _is_year(k)), None)  # the enclosing year
-        if not _is_year(known_in) or (own is not None and known_in < own):
+        own = next((k for k in reversed(keys) if is_year(k)), None)  # the enclosing year
+        if not is_year(known_in) or (own is not None and known_in < own):
             reason = f"'known_in' must be a year at or after the entry's own, got {known_in!r}"
-            raise StatisticsError(path, _dotted((*keys, "known_in")), reason)
+            raise StatisticsError(path, dotted(*keys, "known_in"), reason)
     for key, child in node.items():
         here = (*keys, key)
-        if isinstance(key, str) and _QUOTED_YEAR.match(key):
+        if is_quoted_year(key):
             reason = "a year written as text (quoted): write it as a bare number"
-            raise StatisticsError(path, _dotted(here), reason)
-        if _is_year(key):
+            raise StatisticsError(path, dotted(*here), reason)
+        if is_year(key):
             _check_year_entry(child, here, path)
         _check(child, here, path)
 
 
 def _check_year_entry(entry: Any, keys: tuple[Any, ...], path: Path) -> None:
     """A year holds a number, a mapping with ``value``, or a group of such mappings."""
-    if _is_number(entry):
+    if is_number(entry):
         if _not_finite(entry):
-            raise StatisticsError(path, _dotted(keys), f"not a finite number: {entry!r}")
+            raise StatisticsError(path, dotted(*keys), f"not a finite number: {entry!r}")
         return
     if not isinstance(entry, Mapping):
-        raise StatisticsError(path, _dotted(keys), f"expected a number or a mapping: {entry!r}")
+        raise StatisticsError(path, dotted(*keys), f"expected a number or a mapping: {entry!r}")
     if "value" in entry:
         return
     parts = {k: v for k, v in entry.items() if isinstance(v, Mapping)}
     if not parts:
-        raise StatisticsError(path, _dotted(keys), "missing 'value'")
+        raise StatisticsError(path, dotted(*keys), "missing 'value'")
     for name, part in parts.items():
         if "value" not in part:
-            raise StatisticsError(path, _dotted((*keys, name)), "missing 'value'")
+            raise StatisticsError(path, dotted(*keys, name), "missing 'value'")
 
 
 def _not_finite(value: Any) -> bool:
-    return _is_number(value) and not math.isfinite(value)
+    return is_number(value) and not math.isfinite(value)
 
 
 def _cut(node: Any, origin: int) -> Any:
@@ -233,7 +201,7 @@ def _cut(node: Any, origin: int) -> Any:
         return node
     kept = {}
     for key, child in node.items():
-        if _is_year(key) and key > origin:
+        if is_year(key) and key > origin:
             continue
         if isinstance(child, Mapping) and child.get("known_in", origin) > origin:
             continue

@@ -32,15 +32,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from tqdm.auto import tqdm
 
-from forecast.parameters import ParameterError, by_year, load_sourced_yaml
+from forecast.parameters import ParameterError, by_year, load_parameters
 from forecast.paths import data_file
-from forecast.schema import COLUMN_NAMES, MEASURES
+from forecast.schema import (
+    COLUMN_NAMES,
+    HEAD_EDUCATION_LEVELS,
+    KEY_COUNTY_LEVELS,
+    MEASURES,
+    MONITORED_TYPES,
+    SOURCES,
+)
 from forecast.statistics import PublicStatistics, StatisticsError, as_statistics
 
-SOURCES = ("wage", "operating", "property", "transfer")
 FIRST_YEAR = 2016
 LAST_PUBLISHED_YEAR = 2022
 
@@ -69,7 +74,7 @@ def load_generator_parameters(
     Returns
     -------
     dict
-        ``{group: {name: value}}``, as :func:`forecast.parameters.load_sourced_yaml` gives.
+        ``{group: {name: value}}``, the values of :func:`forecast.parameters.load_parameters`.
 
     Raises
     ------
@@ -79,19 +84,18 @@ def load_generator_parameters(
         from the published figure it cites.
     """
     path = Path(path) if path else data_file("synthetic_panel.yaml")
-    values = load_sourced_yaml(path)  # every entry has a unit and a source or an assumption
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))  # known_in, before_known, statistic
+    entries_by_group = load_parameters(path)  # each with a unit and a source or an assumption
     stats = as_statistics(statistics)
     if as_of is not None:
         stats = stats.until(as_of)
     resolved: dict[str, Any] = {}
-    for group, entries in values.items():
+    for group, entries in entries_by_group.items():
         if not isinstance(entries, dict):
             resolved[group] = entries
             continue
         resolved[group] = {}
-        for name in entries:
-            entry, key = raw[group][name], f"{group}.{name}"
+        for name, sourced in entries.items():
+            entry, key = {"value": sourced.value, **sourced.extra}, f"{group}.{name}"
             value = _value_as_of(entry, as_of, path, key)
             if "statistic" in entry:
                 _check_statistic(value, str(entry["statistic"]), stats, path, key)
@@ -99,8 +103,10 @@ def load_generator_parameters(
     anchors = resolved["income"]["mean_per_capita"]
     if len(anchors) < 2:
         raise ParameterError(
-            f"{path}: income.mean_per_capita: as of {as_of} only {sorted(anchors)} is known; "
-            "the income path needs a second published mean (the next in the file is later)"
+            path,
+            "income.mean_per_capita",
+            f"as of {as_of} only {sorted(anchors)} is known; the income path needs a second "
+            "published mean (the next in the file is later)",
         )
     return resolved
 
@@ -120,18 +126,23 @@ def _value_as_of(entry: Mapping, origin: int | None, path: Path, key: str) -> An
         late_years = known_in if isinstance(known_in, Mapping) else {}
         if not (_is_year(known_in) or late_years and _is_year_map(value)):
             raise ParameterError(
-                f"{path}: {key}.known_in: expected a year, or {{year: year}} for a year-keyed "
-                f"value, got {known_in!r}"
+                path,
+                f"{key}.known_in",
+                f"expected a year, or {{year: year}} for a year-keyed value, got {known_in!r}",
             )
         if any(y not in value or not _is_year(k) or k < y for y, k in late_years.items()):
             raise ParameterError(
-                f"{path}: {key}.known_in: each year must be one of the value's years and be "
-                f"published no earlier than itself, got {known_in!r}"
+                path,
+                f"{key}.known_in",
+                "each year must be one of the value's years and be published no earlier than "
+                f"itself, got {known_in!r}",
             )
         if not (isinstance(earlier, Mapping) and {"value", "assumption"} <= set(earlier)):
             raise ParameterError(
-                f"{path}: {key}: known_in needs a before_known with a value and the "
-                "assumption that stands in for earlier origins"
+                path,
+                key,
+                "known_in needs a before_known with a value and the assumption that stands in "
+                "for earlier origins",
             )
     if origin is None:
         return value
@@ -146,7 +157,7 @@ def _value_as_of(entry: Mapping, origin: int | None, path: Path, key: str) -> An
             if year <= origin:
                 kept.setdefault(year, v)
     if not kept:
-        raise ParameterError(f"{path}: {key}: no value is known as of {origin}")
+        raise ParameterError(path, key, f"no value is known as of {origin}")
     return dict(sorted(kept.items()))
 
 
@@ -169,10 +180,10 @@ def _check_statistic(value: Any, cited: str, stats: PublicStatistics, path: Path
     try:
         published = stats.entry(*keys)
     except StatisticsError as error:
-        raise ParameterError(f"{path}: {key}: cites {cited}: {error}") from error
+        raise ParameterError(path, key, f"cites {cited}: {error}") from error
     if _is_year_map(value):
         if not isinstance(published, Mapping):
-            raise ParameterError(f"{path}: {key}: cites {cited}, which is not keyed by year")
+            raise ParameterError(path, key, f"cites {cited}, which is not keyed by year")
         pairs = [(f".{y}", v, published[y]) for y, v in value.items() if y in published]
     else:
         pairs = [("", value, published)]
@@ -180,8 +191,9 @@ def _check_statistic(value: Any, cited: str, stats: PublicStatistics, path: Path
         number = theirs.get("value") if isinstance(theirs, Mapping) else theirs
         if not (isinstance(number, int | float) and math.isclose(mine, number, rel_tol=1e-9)):
             raise ParameterError(
-                f"{path}: {key}{year}: {mine!r} differs from the published {number!r} "
-                f"({stats.path}: {cited}{year})"
+                path,
+                f"{key}{year}",
+                f"{mine!r} differs from the published {number!r} ({stats.path}: {cited}{year})",
             )
 
 
@@ -507,8 +519,6 @@ def _simulate_years(hh: _Households, params, rng, years, village_county, progres
 
 
 def _assemble(hh, columns, years, county_codes, key_level, village_county) -> pd.DataFrame:
-    from forecast.schema import HEAD_EDUCATION_LEVELS, KEY_COUNTY_LEVELS, MONITORED_TYPES
-
     n, T = hh.members.size, years.size
 
     def per_row(values: np.ndarray) -> np.ndarray:  # household attribute -> every row

@@ -4,19 +4,33 @@ The store is ``mlruns/`` at the project root (``mlruns/mlflow.db`` for tracking 
 registry, ``mlruns/artifacts/`` for artifacts), whatever the working directory.
 ``MLFLOW_TRACKING_URI`` overrides it; with a ``sqlite:///.../mlflow.db`` URI the artifacts go
 to ``artifacts/`` beside the database, so a temporary store stays self-contained.
+
+What is logged belongs to its owner: the risk model's wrapper, signature, input example,
+input columns and requirements come from :mod:`forecast.risk.pyfunc`, the forecasters' from
+:mod:`forecast.forecasters.pyfunc`, and code versions and fingerprints from
+:mod:`forecast.provenance`. This module only calls MLflow with them.
 """
 
 from __future__ import annotations
 
-import hashlib
+import math
 import os
-import subprocess
-from functools import cache
+import tempfile
+from datetime import UTC, datetime
+from importlib.metadata import version as package_version
 from pathlib import Path
 
+import joblib
+import mlflow
+import mlflow.pyfunc
 import pandas as pd
+from mlflow import MlflowClient
 
+from forecast.backtesting import summarize
+from forecast.forecasters import pyfunc as forecaster_pyfunc
 from forecast.paths import project_root
+from forecast.provenance import code_version, data_fingerprint, file_fingerprint
+from forecast.risk import pyfunc as risk_pyfunc
 
 
 def tracking_uri() -> str:
@@ -36,8 +50,6 @@ def artifact_root(uri: str | None = None) -> str | None:
 
 def configure() -> str:
     """Point MLflow at the project store and return the URI used."""
-    import mlflow
-
     uri = tracking_uri()
     if uri.startswith("sqlite:///"):  # SQLite creates the database, not its folder
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -48,8 +60,6 @@ def configure() -> str:
 
 def experiment(name: str) -> str:
     """Return the id of experiment ``name``, creating it with an explicit artifact location."""
-    import mlflow
-
     uri = configure()
     found = mlflow.get_experiment_by_name(name)
     if found is not None:
@@ -57,50 +67,12 @@ def experiment(name: str) -> str:
     return mlflow.create_experiment(name, artifact_location=artifact_root(uri))
 
 
-def data_fingerprint(frame: pd.DataFrame) -> str:
-    """Return a SHA-256 of a DataFrame's values, index and column names (order-sensitive)."""
-    digest = hashlib.sha256()
-    digest.update("\x1f".join(map(str, frame.columns)).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
-def file_fingerprint(path: str | Path) -> str:
-    """Return the SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-@cache
-def code_version() -> str:
-    """Return the git commit of the checkout (``+dirty`` if it has changes) or the version."""
-    root = project_root()
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        return sha + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        from importlib.metadata import version
-
-        return f"zengshou=={version('zengshou')}"
-
-
 def standard_tags() -> dict[str, str]:
     """Tags every zengshou run carries: code version and package version."""
-    from importlib.metadata import version
-
-    return {"zengshou.code_version": code_version(), "zengshou.version": version("zengshou")}
+    return {
+        "zengshou.code_version": code_version(),
+        "zengshou.version": package_version("zengshou"),
+    }
 
 
 # --- Monte Carlo runs of the simulation (simulation.montecarlo) ---------------------------
@@ -129,10 +101,6 @@ def log_simulation_run(
     str
         The MLflow run id.
     """
-    import math
-
-    import mlflow
-
     experiment_id = experiment(experiment_name)
     fingerprints = {Path(f).name: file_fingerprint(f) for f in scenario_files}
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
@@ -163,28 +131,6 @@ FORECAST_BACKTEST_EXPERIMENT = "forecast-backtest"
 FORECAST_TRAIN_EXPERIMENT = "forecast-train"
 
 
-def _forecaster_pyfunc():
-    """A pyfunc wrapper that loads a panel forecaster saved with joblib by this project.
-
-    Defined lazily so that importing this module does not import MLflow's pyfunc machinery.
-    MLflow pickles the wrapper by value; the forecaster itself is a joblib artifact written and
-    read only by zengshou (load models only from stores you trust, as with any pickle).
-    """
-    import mlflow.pyfunc
-
-    class PanelForecasterModel(mlflow.pyfunc.PythonModel):
-        def load_context(self, context) -> None:
-            import joblib
-
-            self.forecaster = joblib.load(context.artifacts["forecaster"])
-
-        def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
-            horizon = int((params or {}).get("horizon", 1))
-            return self.forecaster.predict(model_input, horizon=horizon)
-
-    return PanelForecasterModel()
-
-
 def log_panel_forecaster(
     forecaster,
     panel: pd.DataFrame,
@@ -196,50 +142,22 @@ def log_panel_forecaster(
 ) -> None:
     """Log a fitted panel forecaster to the active run as a pyfunc model.
 
-    The input example is the full history of a few units; the signature is inferred from it
-    and from the forecast it gives, with ``horizon`` as an inference parameter.
+    The wrapper, input example (the full history of ``n_example_units`` units) and signature
+    (with ``horizon`` as an inference parameter) come from :mod:`forecast.forecasters.pyfunc`.
     """
-    import tempfile
-
-    import joblib
-    import mlflow
-    from mlflow.models import infer_signature
-
-    id_col = forecaster.id_col
-    units = panel[id_col].drop_duplicates().iloc[:n_example_units]
-    example = panel[panel[id_col].isin(units)].reset_index(drop=True)
-    columns = [id_col, forecaster.time_col, *_forecaster_columns(forecaster)]
-    example = example[[c for c in dict.fromkeys(columns) if c in example.columns]]
-    example = _plain_dtypes(example)
-    output = _plain_dtypes(forecaster.predict(example, horizon=horizon))
-    signature = infer_signature(example, output, params={"horizon": int(horizon)})
+    example = forecaster_pyfunc.forecaster_input_example(forecaster, panel, n_units=n_example_units)
+    signature = forecaster_pyfunc.forecaster_signature(forecaster, example, horizon=horizon)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "forecaster.joblib"
         joblib.dump(forecaster, path)
         mlflow.pyfunc.log_model(
             name=name,
-            python_model=_forecaster_pyfunc(),
-            artifacts={"forecaster": str(path)},
+            python_model=forecaster_pyfunc.PanelForecasterModel(),
+            artifacts={forecaster_pyfunc.ARTIFACT: str(path)},
             signature=signature,
             input_example=example,
             registered_model_name=registered_model_name,
         )
-
-
-def _forecaster_columns(forecaster) -> list[str]:
-    """Panel columns a forecaster reads (target, parts of a total, covariates)."""
-    columns = list(getattr(forecaster, "components", None) or [forecaster.target])
-    return columns + list(forecaster.features or [])
-
-
-def _plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
-    """Categories and pyarrow strings as plain objects, which MLflow's schemas understand."""
-    converted = {
-        c: frame[c].astype(object)
-        for c in frame.columns
-        if isinstance(frame[c].dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(frame[c])
-    }
-    return frame.assign(**converted) if converted else frame
 
 
 def log_forecast_backtest(
@@ -256,10 +174,6 @@ def log_forecast_backtest(
     origins (``<model>.<metric>``) and per origin (with ``step=origin``), the table as a CSV
     artifact and, when given, the best model refitted on the full panel. Returns the run id.
     """
-    import mlflow
-
-    from forecast.backtesting import summarize
-
     experiment_id = experiment(FORECAST_BACKTEST_EXPERIMENT)
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
         mlflow.set_tags(standard_tags() | {"zengshou.data_fingerprint": data_fingerprint(panel)})
@@ -291,8 +205,6 @@ def log_forecast_training(
     run_name: str | None = None,
 ) -> str:
     """Log a fitted forecaster, its hyper-parameters and the data fingerprint; return run id."""
-    import mlflow
-
     experiment_id = experiment(FORECAST_TRAIN_EXPERIMENT)
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
         mlflow.set_tags(standard_tags() | {"zengshou.data_fingerprint": data_fingerprint(panel)})
@@ -345,10 +257,6 @@ def log_target_backtest(
     str
         The MLflow run id.
     """
-    import math
-
-    import mlflow
-
     experiment_id = experiment(TARGET_BACKTEST_EXPERIMENT)
     fingerprint = data_fingerprint(data)
     metrics = {
@@ -388,89 +296,6 @@ RISK_CHAMPION = "champion"
 _RISK_TAGGED_METRICS = ("auc", "average_precision", "brier", "ece", "recall_top5", "recall_top10")
 
 
-def risk_input_columns() -> list[dict[str, object]]:
-    """Panel columns as the risk model sees them: name, type, unit, required, used.
-
-    Every schema column may be sent; ``used`` ones enter the features and ``required`` ones
-    must be present and non-missing.
-    """
-    from forecast.risk.features import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-    from forecast.schema import COLUMNS
-
-    used = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
-    return [
-        {
-            "name": c.name,
-            "type": c.kind,
-            "unit": c.unit,
-            "required": c.name in REQUIRED_COLUMNS,
-            "used": c.name in used,
-        }
-        for c in COLUMNS
-    ]
-
-
-# Input columns MLflow cannot type without refusing the panel's own dtypes: a pandas
-# categorical is refused for a string column ("cannot safely convert category"), and the
-# nullable Int64 / boolean columns fail on a missing value ("cannot convert NA to integer",
-# "cannot convert float NaN to bool"). These stay ``Any``; the pyfunc checks them itself and
-# names row, field and reason.
-_RISK_UNTYPED_KINDS = ("category",)
-_RISK_UNTYPED_COLUMNS = ("head_age", "shock_illness", "shock_disaster")
-
-
-def risk_signature():
-    """MLflow signature of the risk pyfunc: panel rows in, one row per household out.
-
-    Strings, integers, floats and non-nullable booleans are typed, so MLflow enforces them;
-    categorical and nullable columns are ``Any`` (see ``_RISK_UNTYPED_COLUMNS``). Floats are
-    doubles: MLflow refuses integer values for them, so send incomes as floats (the panel's
-    own dtype). The full types are in :func:`risk_input_columns`.
-    """
-    from mlflow.models import ModelSignature
-    from mlflow.types import ColSpec, DataType, Schema
-    from mlflow.types.schema import AnyType, Array
-
-    kinds = {"str": DataType.string, "int": DataType.long, "float": DataType.double}
-    kinds["bool"] = DataType.boolean
-    inputs = []
-    for c in risk_input_columns():
-        untyped = c["type"] in _RISK_UNTYPED_KINDS or c["name"] in _RISK_UNTYPED_COLUMNS
-        kind = AnyType() if untyped else kinds[c["type"]]
-        inputs.append(ColSpec(kind, c["name"], required=c["required"]))
-    outputs = [
-        ColSpec(DataType.string, "household_id"),
-        ColSpec(DataType.long, "score_year"),
-        ColSpec(DataType.double, "probability"),
-        ColSpec(DataType.string, "band"),
-        ColSpec(DataType.boolean, "flag"),
-        ColSpec(Array(DataType.string), "reasons"),
-        ColSpec(DataType.double, "line_yuan"),
-        ColSpec(DataType.string, "line_version"),
-    ]
-    return ModelSignature(inputs=Schema(inputs), outputs=Schema(outputs))
-
-
-def risk_input_example() -> pd.DataFrame:
-    """Raw history rows of two synthetic households (last three years): the model's example."""
-    from forecast.synthetic import synthesize_panel
-
-    panel = synthesize_panel(2, seed=0, as_of=2022)
-    return panel[panel["year"] >= 2020].reset_index(drop=True)
-
-
-def risk_pip_requirements() -> list[str]:
-    """Pinned requirements of the risk pyfunc: this package (it holds the scoring code; no
-    ``code_paths``, which would shadow the installed package inside a running service) and the
-    packages its scoring imports."""
-    from importlib.metadata import version as package_version
-
-    packages = ("zengshou", "mlflow", "numpy", "pandas", "scikit-learn", "joblib", "pyyaml")
-    return [f"{p}=={package_version(p)}" for p in packages] + [
-        f"threadpoolctl=={package_version('threadpoolctl')}"
-    ]
-
-
 def register_risk_model(
     model,
     metrics: dict,
@@ -503,16 +328,6 @@ def register_risk_model(
     ``trained_at``, ``line_version``, ``label``, ``kind``, ``evaluate_year``, ``train_until``,
     ``code_version`` and the main metrics. The first version becomes ``champion``.
     """
-    import math
-    import tempfile
-    from datetime import UTC, datetime
-
-    import joblib
-    import mlflow
-    from mlflow import MlflowClient
-
-    from forecast.risk.pyfunc import ARTIFACT, RiskPyfunc
-
     experiment_id = experiment(experiment_name)
     trained_at = datetime.now(UTC).isoformat(timespec="seconds")
     line = model.line_
@@ -560,11 +375,11 @@ def register_risk_model(
             joblib.dump(model, path)
             info = mlflow.pyfunc.log_model(
                 name="model",
-                python_model=RiskPyfunc(),
-                artifacts={ARTIFACT: path},
-                signature=risk_signature(),
-                input_example=risk_input_example(),
-                pip_requirements=risk_pip_requirements(),
+                python_model=risk_pyfunc.RiskPyfunc(),
+                artifacts={risk_pyfunc.ARTIFACT: path},
+                signature=risk_pyfunc.risk_signature(),
+                input_example=risk_pyfunc.risk_input_example(),
+                pip_requirements=risk_pyfunc.risk_pip_requirements(),
                 metadata={
                     "line_version": line.version,
                     "policy_version": model.policy_.version,
@@ -618,9 +433,6 @@ def set_risk_alias(version: str | int, alias: str = RISK_CHAMPION, name: str = R
     ValueError
         If the version does not exist.
     """
-    import mlflow
-    from mlflow import MlflowClient
-
     configure()
     client = MlflowClient()
     try:
@@ -635,15 +447,24 @@ def set_risk_alias(version: str | int, alias: str = RISK_CHAMPION, name: str = R
     client.set_registered_model_alias(name, alias, str(version))
 
 
-def load_risk_model(alias: str = RISK_CHAMPION, name: str = RISK_MODEL_NAME):
-    """Load ``models:/NAME@ALIAS`` as an MLflow pyfunc (``predict(rows)`` scores households).
-
-    ``model.unwrap_python_model().model`` is the :class:`forecast.risk.RiskModel` itself, for
-    callers that want ``score`` without MLflow's input checks.
-    """
-    import mlflow
-
+def risk_alias_version(alias: str = RISK_CHAMPION, name: str = RISK_MODEL_NAME) -> str:
+    """Return the version ``alias`` points at now (one registry query)."""
     configure()
+    return str(MlflowClient().get_model_version_by_alias(name, alias).version)
+
+
+def load_risk_model(
+    alias: str = RISK_CHAMPION, name: str = RISK_MODEL_NAME, *, version: str | int | None = None
+):
+    """Load ``models:/NAME@ALIAS`` (or ``models:/NAME/VERSION``) as an MLflow pyfunc.
+
+    ``predict(rows)`` scores households. ``model.unwrap_python_model().model`` is the
+    :class:`forecast.risk.RiskModel` itself, for callers that want ``score`` without MLflow's
+    input checks.
+    """
+    configure()
+    if version is not None:
+        return mlflow.pyfunc.load_model(f"models:/{name}/{version}")
     return mlflow.pyfunc.load_model(f"models:/{name}@{alias}")
 
 
@@ -666,13 +487,11 @@ def describe_registered_model(
     -------
     dict
         ``name``, ``version``, ``aliases``, ``run_id``, ``model_uri``, ``trained_at``,
-        ``line_version``, ``policy_version`` (of ``data/risk_policy.yaml``), ``label``, ``kind``, ``train_until``, ``evaluate_year``,
-        ``code_version``, ``metrics`` (dict of the run's metrics), ``params`` (the run's
-        params), ``tags`` (the version's tags) and ``input_columns`` (name, type, unit,
-        required).
+        ``line_version``, ``policy_version`` (of ``data/risk_policy.yaml``), ``label``,
+        ``kind``, ``train_until``, ``evaluate_year``, ``code_version``, ``metrics`` (dict of
+        the run's metrics), ``params`` (the run's params), ``tags`` (the version's tags) and
+        ``input_columns`` (name, type, unit, required; from :mod:`forecast.risk.pyfunc`).
     """
-    from mlflow import MlflowClient
-
     configure()
     client = MlflowClient()
     if version is not None:
@@ -698,5 +517,5 @@ def describe_registered_model(
         "metrics": dict(run.data.metrics),
         "params": dict(run.data.params),
         "tags": tags,
-        "input_columns": risk_input_columns(),
+        "input_columns": risk_pyfunc.risk_input_columns(),
     }

@@ -86,7 +86,7 @@ class HouseholdBlock:
         self.assist_from = np.full(n, NEVER, dtype=np.int32)
         self.assist_until = np.full(n, -1, dtype=np.int32)
         self.topup = np.zeros(n)
-        self.tourism_village = np.zeros(n, dtype=bool)
+        self.marks = {mark: np.zeros(n, dtype=bool) for mark in rules.MARKS}
         self.spells: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]] = []
         # Weighted monitoring counters by simulated year.
         self.newly_under = np.zeros(years)
@@ -235,7 +235,7 @@ class HouseholdBlock:
         self.under = under
 
     # -- reading ---------------------------------------------------------------------------
-    def state(self, threshold: float) -> dict[str, np.ndarray]:
+    def state(self) -> dict[str, np.ndarray]:
         """Arrays the institutions read: eligibility, targeting and risk scoring."""
         per_capita = self.income.sum(axis=0) / self.members
         return {
@@ -245,7 +245,7 @@ class HouseholdBlock:
             "key_county": self.key_county,
             "relocated": self.relocated,
             "monitored": self.enrolled,
-            "tourism_village": self.tourism_village,
+            **self.marks,
             "village": self.village,
             "county": self.county,
             "wage": self.income[WAGE],
@@ -253,10 +253,86 @@ class HouseholdBlock:
             "property": self.income[2],
             "transfer": self.income[TRANSFER],
             "income_per_capita": per_capita,
-            "one_to_one_threshold": np.full(self.n, threshold),
         }
 
     def close_year(self) -> np.ndarray:
         """Return this year's income by source (4, n) and reset the accumulator."""
         annual, self.annual = self.annual, np.zeros_like(self.annual)
         return annual
+
+
+def household_columns(population) -> dict[str, np.ndarray]:
+    """The population's arrays a :class:`HouseholdBlock` starts from."""
+    return {
+        "weight": population.weight,
+        "members": population.members.astype(float),
+        "labour_force": population.labour_force,
+        "household_type": population.household_type,
+        "county": population.county,
+        "village": population.village,
+        "key_county": population.key_county,
+        "relocated": population.relocated,
+        "monitored": population.monitored,
+        "income": population.income,
+    }
+
+
+class VectorisedHouseholds:
+    """The households backend of the province: all households in one block, stepped at once.
+
+    The reference backend (:class:`simulation.reference.ReferenceHouseholds`) has the same
+    methods and applies the same rules one Mesa agent per household.
+    """
+
+    def __init__(self, model, population, years: int) -> None:
+        self.model = model
+        self.block = HouseholdBlock(household_columns(population), years=years)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Household state for eligibility, targeting and risk scoring."""
+        return self.block.state()
+
+    def grant(self, idx, start, end, source: int, amount) -> None:
+        self.block.grant(idx, start, end, source, amount)
+
+    def insure(self, idx, until: int, cover: float) -> None:
+        self.block.insure(idx, until, cover)
+
+    def mark(self, mark: str, village_marked: np.ndarray) -> None:
+        """Flag the households of the villages a lever marked."""
+        self.block.marks[mark] = village_marked[self.block.village]
+
+    def enrol(self, enrolled: np.ndarray, preventive: float) -> None:
+        """Set the year's monitored households and their preventive support (yuan/year)."""
+        self.block.enrolled = enrolled
+        self.block.preventive = np.full(self.block.n, preventive)
+
+    def advance(self, ctx: MonthContext) -> None:
+        """One month of every household, with the month's draws of the named streams."""
+        n, streams = self.block.n, self.model.streams
+        draws = {
+            "innovation": streams["households.dynamics"].standard_normal((4, n)),
+            "illness": streams["households.shocks"].random(n),
+            "disaster": streams["households.shocks"].random(n),
+            "screen": streams["households.screening"].random(n),
+        }
+        self.block.step(ctx, draws)
+
+    def totals(self) -> np.ndarray:
+        """Weighted sum of this month's yearly income rate by source, shape (4,)."""
+        # einsum, not BLAS: the same summation order whatever the number of threads.
+        return np.einsum("sn,n->s", self.block.income, self.block.weight)
+
+    def close_year(self) -> np.ndarray:
+        """Each household's income of the closing year by source, shape (4, n)."""
+        return self.block.close_year()
+
+    def counters(self) -> dict[str, np.ndarray]:
+        """Weighted monitoring counters by simulated year."""
+        b = self.block
+        return {
+            "newly_under": b.newly_under,
+            "newly_detected": b.newly_detected,
+            "delay_weighted": b.delay_weighted,
+            "assistance_paid": b.assistance_paid,
+        }

@@ -1,154 +1,43 @@
-"""The Mesa model of the province: counties, villages, market entities and the monitoring
-system as agents; households as arrays (:class:`Province`) or, in the reference model, one
-agent each (:mod:`simulation.reference`). One step is one month.
+"""The Mesa model of the province: counties, villages and the monitoring system as agents
+(:mod:`simulation.agents`), levers as strategies (:mod:`simulation.levers`), households as
+arrays stepped by a backend (:mod:`simulation.households`, or one agent each in
+:mod:`simulation.reference`). One step is one month.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import mesa
 import numpy as np
 import pandas as pd
 
 from simulation import rules
-from simulation.households import NEVER, HouseholdBlock, MonthContext
-from simulation.monitoring import monitoring_line
+from simulation.agents import County, MonitoringSystem, RiskScorer, Village
+from simulation.households import MonthContext, VectorisedHouseholds
+from simulation.levers import collective_lever, strategy_for
 from simulation.population import Population
 from simulation.results import ReplicationResult
-from simulation.scenario import ALL, TARGETING, Measure, Scenario
+from simulation.scenario import TARGETING, Measure, Scenario
 from simulation.trend import cumulative_growth, expected_trend
 
-RiskScorer = Callable[[dict[str, np.ndarray]], np.ndarray]
+# The annual accounts, one row per simulated year (collected by the DataCollector).
+ANNUAL_COLUMNS: tuple[str, ...] = (
+    "year",
+    "net_income_per_capita",
+    *rules.SOURCES,
+    "line_yuan",
+    "share_people_under_line",
+    "households_newly_under_line",
+    "share_newly_under_detected",
+    "mean_detection_delay_months",
+    "months",
+)
 
 
-@dataclass
-class AllocationRound:
-    """One lever's allocation in one year, shared by every county."""
-
-    measure: Measure
-    year: int
-    state: dict[str, np.ndarray]
-    eligible: np.ndarray
-    uniform: np.ndarray  # one draw per household (or per village for village levers)
-    share: float  # province-wide share of eligible weight (or villages) to reach
-    quota: float  # province-wide weighted households to reach (lowest_income priority)
-    eligible_weight: float
-
-
-class County(mesa.Agent):
-    """A county (县): allocates levers among its households and villages, keeps the accounts."""
-
-    def __init__(self, model: ProvinceBase, code: str, households: np.ndarray, villages):
-        super().__init__(model)
-        self.code = code
-        self.households = households
-        self.villages = villages
-        self.key_county = bool(model.population.key_county[households].any())  # 重点帮扶县
-        self.spent: dict[tuple[str, int], float] = defaultdict(float)  # yuan by (lever, year)
-        self.chosen: list[np.ndarray] = []
-
-    def allocate(self, job: AllocationRound) -> None:
-        """Pick this county's recipients of a household lever."""
-        idx = self.households[job.eligible[self.households]]
-        if not len(idx):
-            return
-        if job.measure.priority == "random":
-            picked = idx[job.uniform[idx] < job.share]
-        else:
-            weight = job.state["weight"][idx]
-            quota = job.quota * weight.sum() / job.eligible_weight
-            order_key = job.state["income_per_capita"][idx]
-            picked = idx[rules.select_lowest(order_key, weight, quota)]
-        self.chosen.append(picked)
-
-    def choose_villages(self, job: AllocationRound) -> None:
-        """Pick this county's villages for a village lever, among the eligible ones
-        (``job.eligible`` is then a mask over villages)."""
-        v = self.villages
-        self.chosen.append(v[job.eligible[v] & (job.uniform[v] < job.share)])
-
-
-class Village(mesa.Agent):
-    """An administrative village (行政村): collective economy and tourism status."""
-
-    def __init__(self, model: ProvinceBase, code: str, households: float, collective: float):
-        super().__init__(model)
-        self.code = code
-        self.households = households  # weighted alleviated households in the sample village
-        self.collective_income = collective  # yuan per year
-        self.tourism = False
-        self.levers: dict[str, int] = {}  # lever -> month its effect ends in this village
-
-    def represents(self) -> float:
-        """Real villages this sampled village stands for."""
-        per_village = self.model.spec.province["households_per_village"].value
-        return self.households / per_village
-
-    def top_up(self, minimum: float) -> float:
-        """Yuan that raise this year's collective income to the minimum (paid every year)."""
-        return max(minimum - self.collective_income, 0.0)
-
-
-class MarketEntity(mesa.Agent):
-    """Firms, cooperatives and assistance workshops of a county: the jobs and links they give."""
-
-    def __init__(self, model: ProvinceBase, county: County):
-        super().__init__(model)
-        self.county = county
-        self.links: dict[tuple[str, int], float] = defaultdict(float)
-
-    def link(self, measure: str, year: int, households: float) -> None:
-        """Record weighted households hired or linked through a lever."""
-        self.links[(measure, year)] += households
-
-
-class MonitoringSystem(mesa.Agent):
-    """The income monitoring system: the yearly line, screening cadence and targeting."""
-
-    def __init__(self, model: ProvinceBase, targeting: str, risk_scorer: RiskScorer | None):
-        super().__init__(model)
-        self.targeting = targeting
-        self.risk_scorer = risk_scorer
-        p = model.spec.monitoring
-        self.capacity = float(p["capacity"].value)
-        self.hit_rate = float(p["village_screening_hit_rate"].value)
-        self.lag = rules.detection_lag(
-            p["township_review_interval"].value, p["county_scheduling_interval"].value
-        )
-        self.assistance_delay = int(p["assistance_delay"].value)
-        self.gap_closure = float(p["assistance_gap_closure"].value)
-        self.assistance_duration = int(p["assistance_duration"].value)
-        self.preventive = float(p["preventive_support"].value)
-        self.unit_cost = float(p["enrolled_unit_cost"].value)
-        line = p["line"].value
-        self.line_override = None if line == "data" else float(line)
-
-    def line(self, year: int) -> float:
-        """Monitoring line for ``year`` (yuan per person per year)."""
-        return self.line_override if self.line_override is not None else monitoring_line(year)
-
-    def enrol(self, year: int) -> np.ndarray:
-        """Choose the year's monitored households (监测对象) up to capacity; return the mask.
-
-        ``income`` targeting (status quo) takes the lowest incomes; ``risk`` targeting the
-        highest scores of the risk scorer over the household arrays.
-        """
-        state = self.model.household_state()
-        if self.targeting == "income":
-            key = state["income_per_capita"]
-        else:
-            scores = np.asarray(self.risk_scorer(state), dtype=float)
-            if scores.shape != state["weight"].shape or not np.all(np.isfinite(scores)):
-                raise ValueError("risk_scorer: expected one finite probability per household")
-            key = -scores
-        return rules.select_lowest(key, state["weight"], self.capacity)
-
-
-class ProvinceBase(mesa.Model):
-    """Institutions, levers, shocks and accounts shared by the vectorised and reference models.
+class Province(mesa.Model):
+    """The province, month by month: institutions, levers, shocks, households and accounts.
 
     Parameters
     ----------
@@ -168,6 +57,11 @@ class ProvinceBase(mesa.Model):
     trend : sequence of float, optional
         Yunnan's yearly log growth for each simulated year (a replication's draw of the
         macro layer, :mod:`simulation.trend`); default: the macro layer's expected path.
+    households : type, optional
+        The households backend: :class:`~simulation.households.VectorisedHouseholds` (all
+        households stepped at once, the default) or
+        :class:`~simulation.reference.ReferenceHouseholds` (one Mesa agent each, the same
+        rules; for checking the vectorised one).
     """
 
     def __init__(
@@ -181,6 +75,7 @@ class ProvinceBase(mesa.Model):
         risk_scorer: RiskScorer | None = None,
         months: int | None = None,
         trend: Sequence[float] | None = None,
+        households: type = VectorisedHouseholds,
     ) -> None:
         super().__init__(rng=rules.stream(seed, "mesa"))
         targeting = scenario.targeting if targeting is None else targeting
@@ -218,22 +113,25 @@ class ProvinceBase(mesa.Model):
         }
         self.monitoring = MonitoringSystem(self, targeting, risk_scorer)
         self._institutions(population)
-        self._build_households(population)
+        self.households = households(self, population, years=self.months // 12 + 1)
         self.costs: dict[tuple[str, int], float] = defaultdict(float)
         self.reach: dict[tuple[str, int], float] = defaultdict(float)
         # Who each lever picked (indices of villages or households) by (lever, year), and
         # the month until which a household holds a multi-year lever (not picked again).
         self.choices: dict[tuple[str, int], np.ndarray] = {}
         self.holding: dict[str, np.ndarray] = {}
-        self.monthly: list[tuple] = []
-        self.annual: list[dict] = []
         self.annual_history: dict[int, np.ndarray] = {}
         self.price_log, self.price_variance = 0.0, 0.0
         self.labour_bad_until = -1
+        # Measurement, apart from the rules: the monthly per-capita income by source, and one
+        # row per year of the annual accounts (what ReplicationResult reads).
+        self.month_income = np.zeros(len(rules.SOURCES))
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                s: (lambda m, i=i: m.monthly[-1][i + 1]) for i, s in enumerate(rules.SOURCES)
-            }
+                "month": lambda m: m.month,
+                **{s: (lambda m, i=i: m.month_income[i]) for i, s in enumerate(rules.SOURCES)},
+            },
+            tables={"annual": list(ANNUAL_COLUMNS)},
         )
 
     # -- set-up ----------------------------------------------------------------------------
@@ -301,13 +199,18 @@ class ProvinceBase(mesa.Model):
 
     def _institutions(self, population: Population) -> None:
         villages_rng = self.streams["villages"]
-        lever = self.spec.levers["collective_assets"].extra
-        median = lever["collective_income_median"].value
-        spread = lever["collective_income_dispersion"].value
         weights = np.bincount(
             population.village, weights=population.weight, minlength=len(population.village_codes)
         )
-        collective = median * np.exp(spread * villages_rng.standard_normal(len(weights)))
+        # The villages' collective income is declared with the catalogue's collective lever.
+        lever = collective_lever(self.spec.levers)
+        draws = villages_rng.standard_normal(len(weights))
+        if lever is None:
+            collective = np.zeros(len(weights))
+        else:
+            median = lever.extra["collective_income_median"].value
+            spread = lever.extra["collective_income_dispersion"].value
+            collective = median * np.exp(spread * draws)
         self.villages = [
             Village(self, code, float(w), float(c))
             for code, w, c in zip(population.village_codes, weights, collective, strict=True)
@@ -325,55 +228,25 @@ class ProvinceBase(mesa.Model):
             county = County(
                 self, code, order[bounds[c] : bounds[c + 1]], v_order[v_bounds[c] : v_bounds[c + 1]]
             )
-            county.market = MarketEntity(self, county)
             self.counties.append(county)
         self.village_disaster_until = np.full(len(self.villages), -1, dtype=np.int32)
 
-    # -- households: implemented by the vectorised and the reference model ----------------
-    def _build_households(self, population: Population) -> None:
-        raise NotImplementedError
-
+    # -- households ----------------------------------------------------------------------------
     def household_state(self) -> dict:
         """Arrays of household state the institutions and a risk scorer read.
 
-        Those of :meth:`HouseholdBlock.state`, plus ``year`` (the year being allocated) and
-        ``annual_history`` ({year: income by source (4, n)} of the simulated years so far).
+        The backend's arrays (:meth:`HouseholdBlock.state`), plus ``year`` (the year being
+        allocated) and ``annual_history`` ({year: income by source (4, n)} of the simulated
+        years so far).
         """
-        state = self.household_arrays()
+        state = self.households.arrays()
         state["year"] = self.year
         state["annual_history"] = self.annual_history
         return state
 
-    def household_arrays(self) -> dict[str, np.ndarray]:
-        raise NotImplementedError
-
     def grant(self, idx, start, end, source: int, amount) -> None:
-        raise NotImplementedError
-
-    def insure(self, idx, until: int, cover: float) -> None:
-        raise NotImplementedError
-
-    def mark_tourism(self, village_is_tourism: np.ndarray) -> None:
-        """Flag households living in tourism demonstration villages."""
-        raise NotImplementedError
-
-    def enrol(self, enrolled: np.ndarray, preventive: float) -> None:
-        """Set the year's monitored households and their preventive support (yuan/year)."""
-        raise NotImplementedError
-
-    def advance_households(self, ctx: MonthContext) -> None:
-        raise NotImplementedError
-
-    def household_totals(self) -> np.ndarray:
-        """Weighted sum of this month's yearly income rate by source, shape (4,)."""
-        raise NotImplementedError
-
-    def close_household_year(self) -> np.ndarray:
-        """Each household's income of the closing year by source, shape (4, n)."""
-        raise NotImplementedError
-
-    def monitoring_counters(self) -> dict[str, np.ndarray]:
-        raise NotImplementedError
+        """Give households ``idx`` ``amount`` yuan/year on ``source`` from ``start`` to ``end``."""
+        self.households.grant(idx, start, end, source, amount)
 
     # -- the month -------------------------------------------------------------------------
     def step(self) -> None:
@@ -381,10 +254,9 @@ class ProvinceBase(mesa.Model):
         if self.month % 12 == 0:
             self.start_year()
         ctx = self.month_context()
-        self.advance_households(ctx)
-        totals = self.household_totals()
+        self.households.advance(ctx)
         people = float(np.sum(self.population.weight * self.population.members))
-        self.monthly.append((self.month, *(totals / 12 / people)))
+        self.month_income = self.households.totals() / 12 / people
         self.datacollector.collect(self)
         if self.month % 12 == 11 or self.month == self.months - 1:
             self.close_year(ctx)
@@ -397,8 +269,6 @@ class ProvinceBase(mesa.Model):
     def start_year(self) -> None:
         """January: monitoring enrolment, labour-demand shock, allocation of every lever."""
         year = self.year
-        threshold = self.spec.levers["one_to_one_assistance"].extra["threshold"].value
-        self.threshold = float(threshold)
         enrolled = self.monitoring.enrol(year)
         w = self.population.weight
         self.spend(
@@ -408,104 +278,22 @@ class ProvinceBase(mesa.Model):
             np.flatnonzero(enrolled),
         )
         self.reach[("monitoring", year)] += float(np.sum(w[enrolled]))
-        self.enrol(enrolled, self.monitoring.preventive)
+        self.households.enrol(enrolled, self.monitoring.preventive)
         s = self.spec.shocks
         if self.streams["shocks.labour"].random() < s["labour_demand_rate"].value:
             self.labour_bad_until = self.month + int(s["labour_demand_duration"].value) - 1
         for name in self.spec.measures:
-            self.allocate(self.spec.levers[name], year)
+            measure = self.spec.levers[name]
+            strategy_for(measure).allocate(self, measure, year)
 
-    def allocate(self, measure: Measure, year: int) -> None:
-        """Allocate one lever for one year through the counties and grant its effects."""
-        rng = rules.stream(self.seed, f"measure.{measure.name}.{year}")
-        state = self.household_state()
-        eligible = rules.ELIGIBILITY[measure.eligible](state)
-        w = state["weight"]
-        scale = measure.scale.at(year)
-        per_unit = float(measure.reach_per_unit.value)
-        n_units = (np.sum(w[eligible]) / per_unit) if scale == ALL else float(scale)
-        if measure.reach == "pool":
-            self._allocate_pool(measure, year, state, eligible, n_units)
-            return
-        if measure.name == "collective_assets":
-            self._allocate_collective(measure, year, n_units)
-            return
-        # A lever lasting more than a year is held: the village or household it picked is not
-        # picked again (nor charged again) while its effect runs. Yearly levers are renewed.
-        multi_year = int(measure.duration_months.value) > 12
-        start_month = 12 * (year - self.first_year)
-        last_month = start_month + 11 + int(measure.delay_months.value)
-        last_month += int(measure.duration_months.value)
-        if measure.reach == "villages":
-            uniform = rng.random(len(self.villages))
-            # Villages with a household the lever is for, not already holding the lever.
-            has_eligible = np.bincount(
-                state["village"], weights=w * eligible, minlength=len(uniform)
-            )
-            free = np.array([v.levers.get(measure.name, -1) <= start_month for v in self.villages])
-            available = (has_eligible > 0) & free
-            weight_v = np.bincount(state["village"], weights=w, minlength=len(uniform))
-            share_available = float(weight_v[available].sum() / weight_v.sum())
-            villages_available = self.spec.province["villages"].value * share_available
-            share = min(1.0, n_units * per_unit / villages_available) if villages_available else 0.0
-            job = AllocationRound(measure, year, state, available, uniform, share, 0.0, 0.0)
-            self.agents_by_type[County].do("choose_villages", job)
-            chosen_v = self._collect_chosen()
-            self.choices[(measure.name, year)] = chosen_v
-            members = np.zeros(len(self.villages), dtype=bool)
-            members[chosen_v] = True
-            for v in chosen_v:
-                if multi_year:
-                    self.villages[v].levers[measure.name] = last_month
-                if measure.name == "tourism_villages":
-                    self.villages[v].tourism = True
-            if measure.name == "tourism_villages":
-                self.mark_tourism(np.array([v.tourism for v in self.villages], dtype=bool))
-            in_village = members[state["village"]]
-            take = rng.random(len(w)) < measure.take_up.value
-            recipients = np.flatnonzero(eligible & in_village & take)
-            units = sum(self.villages[v].represents() for v in chosen_v) / per_unit
-            self._grant_effects(measure, year, state, recipients, rng, units, spread=False)
-            return
-        if multi_year:  # a household trained, hired or lent to is not picked again
-            holding = self.holding.setdefault(measure.name, np.full(len(w), -1, dtype=np.int32))
-            eligible = eligible & (holding <= start_month)
-        eligible_weight = float(np.sum(w[eligible]))
-        quota = min(n_units * per_unit, eligible_weight)
-        share = quota / eligible_weight if eligible_weight > 0 else 0.0
-        uniform = rng.random(len(w))
-        job = AllocationRound(
-            measure, year, state, eligible, uniform, share, quota, eligible_weight
-        )
-        self.agents_by_type[County].do("allocate", job)
-        picked = self._collect_chosen()
-        self.choices[(measure.name, year)] = picked
-        if multi_year:
-            holding[picked] = last_month
-        units = float(np.sum(w[picked])) / per_unit
-        take = rng.random(len(w))[picked] < measure.take_up.value
-        self._link_market(measure, year, picked[take])
-        self._grant_effects(measure, year, state, picked[take], rng, units, spread=True)
-
-    def _collect_chosen(self) -> np.ndarray:
+    def collect_chosen(self) -> np.ndarray:
+        """The households or villages the counties chose in this round, in index order."""
         chosen = [c for county in self.counties for c in county.chosen]
         for county in self.counties:
             county.chosen = []
         return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
 
-    def _link_market(self, measure: Measure, year: int, recipients: np.ndarray) -> None:
-        if measure.name not in ("eastern_firms", "local_leaders", "workshops"):
-            return
-        w = np.bincount(
-            self.population.county[recipients],
-            weights=self.population.weight[recipients],
-            minlength=len(self.counties),
-        )
-        for county, households in zip(self.counties, w, strict=True):
-            if households:
-                county.market.link(measure.name, year, float(households))
-
-    def _grant_effects(self, measure, year, state, recipients, rng, units, spread: bool) -> None:
+    def grant_effects(self, measure, year, state, recipients, rng, units, spread: bool) -> None:
         """Grant a lever's effects to recipients; account cost and reach."""
         start_month = 12 * (year - self.first_year)
         delay = int(measure.delay_months.value)
@@ -519,7 +307,7 @@ class ProvinceBase(mesa.Model):
             i = rules.SOURCES.index(source)
             size = self.parameters[f"{measure.name}.{source}"]
             if effect.kind == "insurance":
-                self.insure(recipients, start_month + duration - 1, size)
+                self.households.insure(recipients, start_month + duration - 1, size)
                 continue
             amount = rules.effect_amount(
                 effect.kind,
@@ -584,49 +372,6 @@ class ProvinceBase(mesa.Model):
             self.spend(measure.name, y, cost * share, recipients)
             months_left -= 12
 
-    def _allocate_pool(self, measure, year, state, eligible, yuan: float) -> None:
-        """Spread a sum of money over eligible households in proportion to their income."""
-        ((source, effect),) = measure.effects.items()
-        w = state["weight"]
-        base = np.where(eligible, np.maximum(state[source], 0.0), 0.0)
-        total = float(np.sum(w * base))
-        share = self.parameters[f"{measure.name}.{source}"]
-        recipients = np.flatnonzero(base > 0)
-        if total > 0:
-            amount = yuan * share * base[recipients] / total
-            start = 12 * (year - self.first_year) + int(measure.delay_months.value)
-            self.grant(
-                recipients,
-                start,
-                start + int(measure.duration_months.value),
-                rules.SOURCES.index(source),
-                amount,
-            )
-        self.reach[(measure.name, year)] += float(np.sum(w[recipients]))
-        self.spend(measure.name, year, yuan * float(measure.unit_cost.value), recipients)
-
-    def _allocate_collective(self, measure, year, share_topped: float) -> None:
-        """Villages' collective income raised to the minimum; a share paid out as dividends."""
-        minimum = measure.extra["collective_income_minimum"].value
-        per_village = self.spec.province["households_per_village"].value
-        dividend_share = self.parameters[f"{measure.name}.property"]
-        rng = rules.stream(self.seed, f"measure.{measure.name}.{year}")
-        chosen = rng.random(len(self.villages)) < share_topped
-        dividend = np.zeros(len(self.villages))
-        cost = 0.0
-        for v, village in enumerate(self.villages):
-            if chosen[v]:
-                gap = village.top_up(minimum)
-                dividend[v] = gap * dividend_share / per_village
-                cost += gap * village.represents()
-        hv = self.population.village
-        recipients = np.flatnonzero(dividend[hv] > 0)
-        start = 12 * (year - self.first_year) + int(measure.delay_months.value)
-        end = start + int(measure.duration_months.value)
-        self.grant(recipients, start, end, rules.PROPERTY, dividend[hv][recipients])
-        self.reach[(measure.name, year)] += float(np.sum(self.population.weight[recipients]))
-        self.spend(measure.name, year, cost * float(measure.unit_cost.value), recipients)
-
     def month_context(self) -> MonthContext:
         """Province-wide draws and institutional settings for this month."""
         k, s = self.month, self.spec.shocks
@@ -674,7 +419,7 @@ class ProvinceBase(mesa.Model):
 
     def close_year(self, ctx: MonthContext) -> None:
         """December: the year's per-capita income by source and the monitoring figures."""
-        annual = self.close_household_year()
+        annual = self.households.close_year()
         w, members = self.population.weight, self.population.members
         people = float(np.sum(w * members))
         months_in_year = self.month % 12 + 1
@@ -683,12 +428,13 @@ class ProvinceBase(mesa.Model):
         if months_in_year == 12:
             self.annual_history[self.year] = annual  # what a risk scorer reads as history
         self.household_income_per_capita = per_capita  # each household's, for distribution checks
-        counters = self.monitoring_counters()
+        counters = self.households.counters()
         y = ctx.year_index
         newly = counters["newly_under"][y]
         detected = counters["newly_detected"][y]
         self.spend("monitoring_assistance", self.year, float(counters["assistance_paid"][y]))
-        self.annual.append(
+        self.datacollector.add_table_row(
+            "annual",
             {
                 "year": self.year,
                 "net_income_per_capita": float(by_source.sum()),
@@ -703,7 +449,7 @@ class ProvinceBase(mesa.Model):
                 if detected
                 else np.nan,
                 "months": months_in_year,
-            }
+            },
         )
 
     def run(self) -> ReplicationResult:
@@ -715,10 +461,10 @@ class ProvinceBase(mesa.Model):
     def result(self) -> ReplicationResult:
         """Gather the collected figures into a :class:`ReplicationResult`."""
         start = pd.Period(f"{self.first_year}-01", freq="M")
-        monthly = pd.DataFrame(self.monthly, columns=["month", *rules.SOURCES])
+        monthly = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         monthly["month"] = [start + int(k) for k in monthly["month"]]
         monthly["net_income_per_capita"] = monthly[list(rules.SOURCES)].sum(axis=1)
-        annual = pd.DataFrame(self.annual).set_index("year")
+        annual = self.datacollector.get_table_dataframe("annual").set_index("year")
         cost = pd.DataFrame(
             [(m, y, c) for (m, y), c in sorted(self.costs.items())],
             columns=["measure", "year", "cost_yuan"],
@@ -739,77 +485,4 @@ class ProvinceBase(mesa.Model):
         )
 
 
-def household_columns(population: Population) -> dict[str, np.ndarray]:
-    """The population's arrays a :class:`HouseholdBlock` starts from."""
-    return {
-        "weight": population.weight,
-        "members": population.members.astype(float),
-        "labour_force": population.labour_force,
-        "household_type": population.household_type,
-        "county": population.county,
-        "village": population.village,
-        "key_county": population.key_county,
-        "relocated": population.relocated,
-        "monitored": population.monitored,
-        "income": population.income,
-    }
-
-
-class Province(ProvinceBase):
-    """The vectorised model: all households in one array block, stepped at once."""
-
-    def _build_households(self, population: Population) -> None:
-        self.block = HouseholdBlock(household_columns(population), years=self.months // 12 + 1)
-
-    def household_arrays(self) -> dict[str, np.ndarray]:
-        return self.block.state(getattr(self, "threshold", np.inf))
-
-    def grant(self, idx, start, end, source, amount) -> None:
-        self.block.grant(idx, start, end, source, amount)
-
-    def insure(self, idx, until, cover) -> None:
-        self.block.insure(idx, until, cover)
-
-    def mark_tourism(self, village_is_tourism) -> None:
-        self.block.tourism_village = village_is_tourism[self.block.village]
-
-    def enrol(self, enrolled, preventive) -> None:
-        self.block.enrolled = enrolled
-        self.block.preventive = np.full(self.block.n, preventive)
-
-    def advance_households(self, ctx: MonthContext) -> None:
-        n = self.block.n
-        draws = {
-            "innovation": self.streams["households.dynamics"].standard_normal((4, n)),
-            "illness": self.streams["households.shocks"].random(n),
-            "disaster": self.streams["households.shocks"].random(n),
-            "screen": self.streams["households.screening"].random(n),
-        }
-        self.block.step(ctx, draws)
-
-    def household_totals(self) -> np.ndarray:
-        # einsum, not BLAS: the same summation order whatever the number of threads.
-        return np.einsum("sn,n->s", self.block.income, self.block.weight)
-
-    def close_household_year(self) -> np.ndarray:
-        return self.block.close_year()
-
-    def monitoring_counters(self) -> dict[str, np.ndarray]:
-        b = self.block
-        return {
-            "newly_under": b.newly_under,
-            "newly_detected": b.newly_detected,
-            "delay_weighted": b.delay_weighted,
-            "assistance_paid": b.assistance_paid,
-        }
-
-
-__all__ = [
-    "NEVER",
-    "County",
-    "MarketEntity",
-    "MonitoringSystem",
-    "Province",
-    "ProvinceBase",
-    "Village",
-]
+__all__ = ["ANNUAL_COLUMNS", "Province"]

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.dynamics import SOURCES, IncomeDynamics, estimate_dynamics, household_type_index
+from forecast.dynamics import IncomeDynamics, estimate_dynamics, household_type_index
+from forecast.schema import SOURCES
+from forecast.statistics import PublicStatistics
 
 REQUIRED = (
     "household_id",
@@ -154,9 +156,4 @@ class Population:
 def full_province_households() -> int:
     """Households of the whole province: alleviated plus monitored, from
     ``data/public_statistics.yaml`` (``counts.households_alleviated_plus_monitored``)."""
-    import yaml
-
-    from forecast.paths import data_file
-
-    stats = yaml.safe_load(data_file("public_statistics.yaml").read_text(encoding="utf-8"))
-    return int(stats["counts"]["households_alleviated_plus_monitored"]["value"])
+    return int(PublicStatistics.load().value("counts", "households_alleviated_plus_monitored"))

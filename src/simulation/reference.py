@@ -1,10 +1,11 @@
-"""The per-household reference model: one Mesa agent per household, the same rules.
+"""The per-household reference backend: one Mesa agent per household, the same rules.
 
-Institutions (counties, villages, market entities, monitoring) are those of
-:class:`simulation.model.ProvinceBase`; each household is a :class:`Household` agent holding a
-:class:`~simulation.households.HouseholdBlock` of one row and stepping it with its own draws.
-It exists to check the vectorised model (the two must give the same distribution of outcomes)
-and to measure how much the vectorisation buys. Use it for a few thousand households.
+Institutions (counties, villages, monitoring) are those of :class:`simulation.model.Province`;
+with ``households=ReferenceHouseholds`` each household is a :class:`Household` agent holding
+a :class:`~simulation.households.HouseholdBlock` of one row and stepping it with its own
+draws. It exists to check the vectorised backend (the two must give the same distribution of
+outcomes) and to measure how much the vectorisation buys. Use it for a few thousand
+households.
 """
 
 from __future__ import annotations
@@ -12,15 +13,13 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from simulation.households import HouseholdBlock, MonthContext
-from simulation.model import ProvinceBase, household_columns
-from simulation.population import Population
+from simulation.households import HouseholdBlock, MonthContext, household_columns
 
 
 class Household(mesa.Agent):
     """A household: its state (a block of one row) and its monthly step."""
 
-    def __init__(self, model: ReferenceProvince, columns: dict[str, np.ndarray], years: int):
+    def __init__(self, model: mesa.Model, columns: dict[str, np.ndarray], years: int):
         super().__init__(model)
         self.block = HouseholdBlock(columns, years)
 
@@ -36,15 +35,16 @@ class Household(mesa.Agent):
         self.block.step(ctx, draws)
 
 
-class ReferenceProvince(ProvinceBase):
-    """The province with one agent per household (same parameters as :class:`Province`)."""
+class ReferenceHouseholds:
+    """The households backend with one :class:`Household` agent each (the methods of
+    :class:`~simulation.households.VectorisedHouseholds`, looping over agents)."""
 
-    def _build_households(self, population: Population) -> None:
+    def __init__(self, model: mesa.Model, population, years: int) -> None:
+        self.model = model
         columns = household_columns(population)
-        years = self.months // 12 + 1
-        self.households = [
+        self.agents = [
             Household(
-                self,
+                model,
                 {
                     k: (v[:, i : i + 1] if k == "income" else v[i : i + 1])
                     for k, v in columns.items()
@@ -54,9 +54,8 @@ class ReferenceProvince(ProvinceBase):
             for i in range(population.size)
         ]
 
-    def household_arrays(self) -> dict[str, np.ndarray]:
-        threshold = getattr(self, "threshold", np.inf)
-        states = [h.block.state(threshold) for h in self.households]
+    def arrays(self) -> dict[str, np.ndarray]:
+        states = [h.block.state() for h in self.agents]
         return {k: np.concatenate([s[k] for s in states]) for k in states[0]}
 
     def grant(self, idx, start, end, source, amount) -> None:
@@ -65,34 +64,34 @@ class ReferenceProvince(ProvinceBase):
         end = np.broadcast_to(end, idx.shape)
         amount = np.broadcast_to(amount, idx.shape)
         for i, s, e, a in zip(idx, start, end, amount, strict=True):
-            self.households[i].block.grant([0], s, e, source, a)
+            self.agents[i].block.grant([0], s, e, source, a)
 
     def insure(self, idx, until, cover) -> None:
         for i in np.asarray(idx):
-            self.households[i].block.insure(0, until, cover)
+            self.agents[i].block.insure(0, until, cover)
 
-    def mark_tourism(self, village_is_tourism) -> None:
-        for h in self.households:
-            h.block.tourism_village = village_is_tourism[h.block.village]
+    def mark(self, mark: str, village_marked: np.ndarray) -> None:
+        for h in self.agents:
+            h.block.marks[mark] = village_marked[h.block.village]
 
     def enrol(self, enrolled, preventive) -> None:
-        for h, flag in zip(self.households, enrolled, strict=True):
+        for h, flag in zip(self.agents, enrolled, strict=True):
             h.block.enrolled = np.array([flag])
             h.block.preventive = np.array([preventive])
 
-    def advance_households(self, ctx: MonthContext) -> None:
-        self.agents_by_type[Household].shuffle_do("step", ctx)
+    def advance(self, ctx: MonthContext) -> None:
+        self.model.agents_by_type[Household].shuffle_do("step", ctx)
 
-    def household_totals(self) -> np.ndarray:
-        return np.sum([h.block.income[:, 0] * h.block.weight[0] for h in self.households], axis=0)
+    def totals(self) -> np.ndarray:
+        return np.sum([h.block.income[:, 0] * h.block.weight[0] for h in self.agents], axis=0)
 
-    def close_household_year(self) -> np.ndarray:
-        return np.hstack([h.block.close_year() for h in self.households])
+    def close_year(self) -> np.ndarray:
+        return np.hstack([h.block.close_year() for h in self.agents])
 
-    def monitoring_counters(self) -> dict[str, np.ndarray]:
+    def counters(self) -> dict[str, np.ndarray]:
         keys = ("newly_under", "newly_detected", "delay_weighted", "assistance_paid")
-        return {k: np.sum([getattr(h.block, k) for h in self.households], axis=0) for k in keys}
+        return {k: np.sum([getattr(h.block, k) for h in self.agents], axis=0) for k in keys}
 
-    def household_incomes(self) -> np.ndarray:
+    def incomes(self) -> np.ndarray:
         """Current yearly income rate by source of every household, shape (4, n)."""
-        return np.hstack([h.block.income for h in self.households])
+        return np.hstack([h.block.income for h in self.agents])

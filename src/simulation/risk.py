@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forecast.risk import compute_features, train_risk_model
+from forecast.risk.features import WINDOW
 from simulation.rules import SOURCES
 
 RISK_MODELS = ("panel", "registered")  # where a risk scorer's model comes from
@@ -36,7 +38,6 @@ class PanelRiskScorer:
     """
 
     def __init__(self, model, panel: pd.DataFrame, as_of: int) -> None:
-        from forecast.risk.features import WINDOW
 
         self.model = model
         self.window = WINDOW
@@ -47,7 +48,6 @@ class PanelRiskScorer:
 
     def __call__(self, state: dict) -> np.ndarray:
         """Probability of each household falling under the line in ``state["year"]``."""
-        from forecast.risk import compute_features
 
         frames = [self.history]
         for year, income in sorted(state.get("annual_history", {}).items()):
@@ -76,7 +76,6 @@ def panel_risk_scorer(panel: pd.DataFrame, as_of: int) -> PanelRiskScorer:
     to ``as_of - 2`` and evaluates on ``as_of``. The scorer holds the fitted model and the
     panel rows it needs, so it pickles to worker processes and Dask workers.
     """
-    from forecast.risk import train_risk_model
 
     observed = panel[panel["year"] <= as_of]
     model, _ = train_risk_model(observed, train_until=as_of - 2, evaluate_year=as_of, compare=False)
@@ -84,22 +83,16 @@ def panel_risk_scorer(panel: pd.DataFrame, as_of: int) -> PanelRiskScorer:
 
 
 def risk_scorer(panel: pd.DataFrame, as_of: int, model: str = "panel") -> PanelRiskScorer:
-    """Return the scorer for ``risk`` targeting: ``panel`` trains one from the panel without
-    MLflow; ``registered`` loads ``household-risk@champion`` from the MLflow registry."""
+    """Return the scorer for ``risk`` targeting trained from the panel, without MLflow.
+
+    ``registered`` (``household-risk@champion`` from the MLflow registry) is loaded by the
+    tracking layer: :func:`zengshou.workflows.registered_risk_scorer`.
+    """
     if model == "panel":
         return panel_risk_scorer(panel, as_of)
-    if model == "registered":
-        return registered_risk_scorer(panel, as_of)
-    raise ValueError(f"risk model: {model!r} not one of {RISK_MODELS}")
-
-
-def registered_risk_scorer(panel: pd.DataFrame, as_of: int, alias: str = "champion"):
-    """Return a :class:`PanelRiskScorer` for the registered ``household-risk@ALIAS`` model.
-
-    Needs MLflow and a registered model (``zengshou risk train``); the simulation itself
-    never does, and runs with ``targeting="income"`` or any other scorer without it.
-    """
-    from forecast import tracking
-
-    loaded = tracking.load_risk_model(alias=alias)
-    return PanelRiskScorer(loaded.unwrap_python_model().model, panel, as_of)
+    raise ValueError(
+        f"risk model: {model!r}: this function trains from the panel; load 'registered' with "
+        "zengshou.workflows.registered_risk_scorer"
+        if model in RISK_MODELS
+        else f"risk model: {model!r} not one of {RISK_MODELS}"
+    )

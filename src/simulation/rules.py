@@ -9,25 +9,39 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from forecast.dynamics import SOURCES as SOURCES  # the schema's sources, no "_income"
+from forecast.schema import SOURCES as SOURCES  # the schema's sources, no "_income"
 
 WAGE, OPERATING, PROPERTY, TRANSFER = range(4)
 
-# Who a lever may reach. Each rule reads the household state (a mapping of arrays).
-ELIGIBILITY: dict[str, Callable[[dict], np.ndarray]] = {
-    "all": lambda s: np.ones_like(s["members"], dtype=bool),
-    "with_labour": lambda s: s["labour_force"] > 0,
-    "with_two_labour": lambda s: s["labour_force"] >= 2,
-    "with_operating": lambda s: s["operating"] > 0,
-    "in_tourism_village": lambda s: s["tourism_village"],
-    "with_labour_in_tourism_village": lambda s: (s["labour_force"] > 0) & s["tourism_village"],
-    "with_labour_in_key_county": lambda s: (s["labour_force"] > 0) & s["key_county"],
-    "relocated_with_labour": lambda s: (s["labour_force"] > 0) & s["relocated"],
-    "under_one_to_one_threshold": lambda s: s["income_per_capita"] < s["one_to_one_threshold"],
+# Flags a village lever may mark its villages with (``marks:`` in the lever's YAML); the
+# households of a marked village carry the flag in their state, for eligibility rules.
+MARKS: tuple[str, ...] = ("tourism_village",)
+
+# Who a lever may reach. Each rule reads the household state (a mapping of arrays) and the
+# lever (for its own thresholds).
+ELIGIBILITY: dict[str, Callable[[dict, Any], np.ndarray]] = {
+    "all": lambda s, m: np.ones_like(s["members"], dtype=bool),
+    "with_labour": lambda s, m: s["labour_force"] > 0,
+    "with_two_labour": lambda s, m: s["labour_force"] >= 2,
+    "with_operating": lambda s, m: s["operating"] > 0,
+    "in_tourism_village": lambda s, m: s["tourism_village"],
+    "with_labour_in_tourism_village": lambda s, m: (s["labour_force"] > 0) & s["tourism_village"],
+    "with_labour_in_key_county": lambda s, m: (s["labour_force"] > 0) & s["key_county"],
+    "relocated_with_labour": lambda s, m: (s["labour_force"] > 0) & s["relocated"],
+    # 一对一帮扶: households under the lever's own threshold (yuan per person).
+    "under_one_to_one_threshold": lambda s, m: (
+        s["income_per_capita"] < float(m.extra["threshold"].value)
+    ),
 }
+
+
+def eligible(measure, state: dict) -> np.ndarray:
+    """Mask of the households ``measure`` may reach (its ``eligible`` rule)."""
+    return ELIGIBILITY[measure.eligible](state, measure)
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

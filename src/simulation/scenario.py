@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from simulation.rules import ELIGIBILITY, SOURCES
+from forecast.sourced import Rules, SourcedError, read_entry, read_yaml
+from simulation.rules import ELIGIBILITY, MARKS, SOURCES
 
 ROOT_KEYS = {"name", "description", "catalogue", "calibration", "years", "activate"}
 CHILD_KEYS = {"name", "description", "base", "activate", "deactivate", "changes"}
@@ -39,10 +39,23 @@ KINDS_BY_REACH = {
 TARGETING = ("income", "risk")  # monitoring.targeting: lowest income or highest risk score
 RULE_UNIT = "rule"  # unit of a parameter whose value is a named rule, not a number
 ALL = "all"  # scale value: every eligible household
+# A parameter is a sourced entry (forecast.sourced) whose number is a scalar ``value``, yearly
+# ``values`` or an uncertain ``central`` with ``low`` and ``high``; the words stand in for a
+# number given elsewhere (every eligible household, the panel's estimate, the line's data).
+PARAMETER_RULES = Rules(
+    fields=frozenset({"kind", "per", "per_member"}),
+    values=("value", "values", "central"),
+    yearly=("values",),
+    numbers=("low", "high"),
+    scalar=True,
+    words=frozenset({ALL, "panel", "data"}),
+    word_units=frozenset({RULE_UNIT}),
+    word_keys=("value", "values"),
+)
 
 
-class ScenarioError(ValueError):
-    """A scenario file is invalid; the message names the file, the key and the reason."""
+class ScenarioError(SourcedError):
+    """A scenario file is invalid; ``file``, ``key`` and ``reason`` say where and why."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,7 @@ class Measure:
     delay_months: Parameter
     duration_months: Parameter
     extra: dict[str, Parameter] = field(default_factory=dict)
+    marks: tuple[str, ...] = ()  # flags it gives the villages it reaches (rules.MARKS)
 
 
 @dataclass(frozen=True)
@@ -214,21 +228,13 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def _read(path: Path) -> dict:
-    if not path.exists():
-        raise ScenarioError(f"{path}: file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"{path}: not valid YAML: {error}") from error
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping at the top level")
-    return data
+    return read_yaml(path, ScenarioError)
 
 
 def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, tuple[int, int], list, Path]:
     """Return (merged catalogue tree, years, active levers, root file) for ``path``."""
     if path in seen:
-        raise ScenarioError(f"{path}: base: circular reference")
+        raise ScenarioError(path, "base", "circular reference")
     data = _read(path)
     if "base" in data:
         _check_keys(path, "", data, CHILD_KEYS)
@@ -238,15 +244,15 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, tuple[int, int],
         for key in ("activate", "deactivate"):
             names = data.get(key) or []
             if not isinstance(names, list):
-                raise ScenarioError(f"{path}: {key}: expected a list of measure names")
+                raise ScenarioError(path, key, "expected a list of measure names")
             for n in names:
                 if n not in tree["measures"]:
-                    raise ScenarioError(f"{path}: {key}: unknown measure '{n}'")
+                    raise ScenarioError(path, key, f"unknown measure '{n}'")
         active = [m for m in active if m not in (data.get("deactivate") or [])]
         active += [m for m in data.get("activate") or [] if m not in active]
         changes = data.get("changes") or {}
         if not isinstance(changes, dict):
-            raise ScenarioError(f"{path}: changes: expected a mapping")
+            raise ScenarioError(path, "changes", "expected a mapping")
         _merge(path, "changes", tree, changes)
         return tree, years, active, root
     _check_keys(path, "", data, ROOT_KEYS)
@@ -254,9 +260,9 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, tuple[int, int],
         _require(path, data, key)
     years = data["years"]
     if not (isinstance(years, dict) and set(years) == {"first", "last"}):
-        raise ScenarioError(f"{path}: years: expected {{first: YEAR, last: YEAR}}")
+        raise ScenarioError(path, "years", "expected {first: YEAR, last: YEAR}")
     if not all(isinstance(y, int) for y in years.values()) or years["first"] > years["last"]:
-        raise ScenarioError(f"{path}: years: first and last must be years, first <= last")
+        raise ScenarioError(path, "years", "first and last must be years, first <= last")
     catalogue_path = (path.parent / str(data["catalogue"])).resolve()
     catalogue = _read(catalogue_path)
     _check_keys(catalogue_path, "", catalogue, {"kind", *SECTIONS})
@@ -268,7 +274,7 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, tuple[int, int],
     active = list(data.get("activate") or [])
     for n in active:
         if n not in tree["measures"]:
-            raise ScenarioError(f"{path}: activate: unknown measure '{n}'")
+            raise ScenarioError(path, "activate", f"unknown measure '{n}'")
     return tree, (years["first"], years["last"]), active, path
 
 
@@ -277,16 +283,16 @@ def _merge(path: Path, where: str, target: dict, changes: dict) -> None:
     for key, value in changes.items():
         here = f"{where}.{key}"
         if key not in target or key == "_files":
-            raise ScenarioError(f"{path}: {here}: unknown key")
+            raise ScenarioError(path, here, "unknown key")
         if value is None:
-            raise ScenarioError(f"{path}: {here}: missing value")
+            raise ScenarioError(path, here, "missing value")
         current = target[key]
         if isinstance(current, dict) and "unit" in current:  # a parameter: replace its numbers
             if not isinstance(value, dict):
-                raise ScenarioError(f"{path}: {here}: expected a mapping with value(s)")
+                raise ScenarioError(path, here, "expected a mapping with value(s)")
             _check_keys(path, here, value, PARAM_KEYS)
             if not ({"source", "assumption"} & set(value)):
-                raise ScenarioError(f"{path}: {here}: a change needs its source: or assumption:")
+                raise ScenarioError(path, here, "a change needs its source: or assumption:")
             merged = {k: v for k, v in current.items() if k not in ("source", "assumption")}
             for numbers in ("value", "values", "central"):
                 if numbers in value:
@@ -299,7 +305,7 @@ def _merge(path: Path, where: str, target: dict, changes: dict) -> None:
             target[key] = merged
         elif isinstance(current, dict):
             if not isinstance(value, dict):
-                raise ScenarioError(f"{path}: {here}: expected a mapping")
+                raise ScenarioError(path, here, "expected a mapping")
             _merge(path, here, current, value)
         else:
             target[key] = value
@@ -310,13 +316,13 @@ def _check_keys(path: Path, where: str, data: dict, allowed: set[str]) -> None:
         if key not in allowed:
             prefix = f"{where}." if where else ""
             raise ScenarioError(
-                f"{path}: {prefix}{key}: unknown key (allowed: {', '.join(sorted(allowed))})"
+                path, f"{prefix}{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
             )
 
 
 def _require(path: Path, data: dict, key: str) -> None:
     if data.get(key) is None:
-        raise ScenarioError(f"{path}: {key}: missing value")
+        raise ScenarioError(path, key, "missing value")
 
 
 def _build(
@@ -330,21 +336,22 @@ def _build(
 ) -> Scenario:
     files = tree["_files"]
 
-    def where(section: str, key: str, node: dict | None = None) -> str:
-        source = node.get("_changed_in") if isinstance(node, dict) else None
-        return f"{source or files[section]}: {key}"
+    def file_of(section: str, node: Any = None) -> Path:
+        """The scenario that last changed ``node``, else the file of its section."""
+        changed = node.get("_changed_in") if isinstance(node, dict) else None
+        return Path(changed) if changed else files[section]
 
     def param(section: str, key: str, node: Any, yearly: bool = False) -> Parameter:
-        return _parameter(where(section, key, node), node, years, yearly)
+        return _parameter(file_of(section, node), key, node, years, yearly)
 
     levers = {}
     for m_name, spec in tree["measures"].items():
         key = f"measures.{m_name}"
         if not isinstance(spec, dict):
-            raise ScenarioError(f"{files['measures']}: {key}: expected a mapping")
+            raise ScenarioError(files["measures"], key, "expected a mapping")
         for f_name in MEASURE_FIELDS:
             if spec.get(f_name) is None:
-                raise ScenarioError(f"{files['measures']}: {key}.{f_name}: missing value")
+                raise ScenarioError(files["measures"], f"{key}.{f_name}", "missing value")
         for choice, options in (
             ("reach", REACH),
             ("priority", PRIORITY),
@@ -352,36 +359,48 @@ def _build(
         ):
             if spec[choice] not in options:
                 raise ScenarioError(
-                    f"{files['measures']}: {key}.{choice}: '{spec[choice]}' not one of {options}"
+                    files["measures"], f"{key}.{choice}", f"'{spec[choice]}' not one of {options}"
                 )
         effects = {}
         if not isinstance(spec["effects"], dict) or not spec["effects"]:
-            raise ScenarioError(f"{files['measures']}: {key}.effects: expected a mapping")
+            raise ScenarioError(files["measures"], f"{key}.effects", "expected a mapping")
         for source, node in spec["effects"].items():
             k = f"{key}.effects.{source}"
             if source not in SOURCES:
-                raise ScenarioError(f"{files['measures']}: {k}: unknown income source")
+                raise ScenarioError(files["measures"], k, "unknown income source")
             effect = param("measures", k, node)
             if effect.kind not in EFFECT_KINDS:
                 raise ScenarioError(
-                    f"{where('measures', k, node)}: kind: not one of {EFFECT_KINDS}"
+                    file_of("measures", node), f"{k}.kind", f"not one of {EFFECT_KINDS}"
                 )
             if effect.kind not in KINDS_BY_REACH[spec["reach"]]:
                 raise ScenarioError(
-                    f"{where('measures', k, node)}: kind: '{effect.kind}' does not fit reach "
-                    f"'{spec['reach']}' (allowed: {KINDS_BY_REACH[spec['reach']]})"
+                    file_of("measures", node),
+                    f"{k}.kind",
+                    f"'{effect.kind}' does not fit reach '{spec['reach']}' "
+                    f"(allowed: {KINDS_BY_REACH[spec['reach']]})",
                 )
             effects[source] = effect
+        marks = spec.get("marks", [])
+        if not isinstance(marks, list) or any(m not in MARKS for m in marks):
+            raise ScenarioError(
+                files["measures"], f"{key}.marks", f"expected a list of {MARKS}, got {marks!r}"
+            )
+        if marks and spec["reach"] != "villages":
+            raise ScenarioError(
+                files["measures"], f"{key}.marks", "only a lever reaching villages marks them"
+            )
         extra = {
             k: param("measures", f"{key}.{k}", v)
             for k, v in spec.items()
-            if k not in MEASURE_FIELDS
+            if k not in MEASURE_FIELDS and k != "marks"
         }
         unit_cost = param("measures", f"{key}.unit_cost", spec["unit_cost"])
         if unit_cost.per not in ("once", "year", "paid"):
             raise ScenarioError(
-                f"{where('measures', key + '.unit_cost', spec['unit_cost'])}: per: "
-                "expected 'once', 'year' or 'paid'"
+                file_of("measures", spec["unit_cost"]),
+                f"{key}.unit_cost.per",
+                "expected 'once', 'year' or 'paid'",
             )
         levers[m_name] = Measure(
             name=m_name,
@@ -397,6 +416,7 @@ def _build(
             delay_months=param("measures", f"{key}.delay_months", spec["delay_months"]),
             duration_months=param("measures", f"{key}.duration_months", spec["duration_months"]),
             extra=extra,
+            marks=tuple(marks),
         )
     sections = {
         s: {k: param(s, f"{s}.{k}", v) for k, v in tree[s].items()}
@@ -406,11 +426,12 @@ def _build(
     if targeting is not None and (targeting.unit != RULE_UNIT or targeting.value not in TARGETING):
         node = tree["monitoring"]["targeting"]
         raise ScenarioError(
-            f"{where('monitoring', 'monitoring.targeting', node)}.value: "
-            f"'{targeting.value}' not one of {TARGETING} (unit: {RULE_UNIT})"
+            file_of("monitoring", node),
+            "monitoring.targeting.value",
+            f"'{targeting.value}' not one of {TARGETING} (unit: {RULE_UNIT})",
         )
     if not isinstance(name, str) or not name:
-        raise ScenarioError(f"{path}: name: missing value")
+        raise ScenarioError(path, "name", "missing value")
     return Scenario(
         name=name,
         description=str(description or ""),
@@ -423,74 +444,32 @@ def _build(
     )
 
 
-def _is_share(unit: str) -> bool:
-    return unit == "share" or unit.startswith("share of")
+def _parameter(file: Path, key: str, node: Any, years: tuple[int, int], yearly: bool) -> Parameter:
+    """Validate one parameter node as a sourced entry and return it as a :class:`Parameter`.
 
-
-def _parameter(where: str, node: Any, years: tuple[int, int], yearly: bool) -> Parameter:
-    """Validate one parameter node and return it as a :class:`Parameter`."""
-    if not isinstance(node, dict):
-        raise ScenarioError(f"{where}: expected a mapping with unit and value(s), got {node!r}")
-    node = {k: v for k, v in node.items() if k != "_changed_in"}
-    for key in node:
-        if key not in PARAM_KEYS:
-            raise ScenarioError(f"{where}.{key}: unknown key")
-    for key, value in node.items():
-        if value is None:
-            raise ScenarioError(f"{where}.{key}: missing value")
-    if "unit" not in node:
-        raise ScenarioError(f"{where}: unit: missing value")
-    if not ({"source", "assumption"} & set(node)):
-        raise ScenarioError(f"{where}: needs a source: or an assumption:")
-    given = [k for k in ("value", "values", "central") if k in node]
-    if len(given) != 1:
-        raise ScenarioError(f"{where}: give exactly one of value, values, central (got {given})")
+    :func:`forecast.sourced.read_entry` refuses an unknown key, a missing value, unit or basis,
+    a value that is not a number, a negative count, a share above one and a year outside the
+    run; a scenario adds that yearly values cover every year of the run and that an
+    uncertain effect's range holds its centre.
+    """
+    if isinstance(node, dict):
+        node = {k: v for k, v in node.items() if k != "_changed_in"}
+    rules = dataclasses.replace(PARAMETER_RULES, years=years)
+    read_entry(node, file, key, rules, ScenarioError)
     if yearly and "values" not in node:
-        raise ScenarioError(f"{where}.values: missing value (expected {{year: value}})")
-    unit = str(node["unit"])
-    signed = "log points" in unit  # shocks and other log effects may be negative
-
-    def check_number(key: str, value: Any) -> None:
-        if isinstance(value, str):
-            if key.startswith("value") and (value in (ALL, "panel", "data") or unit == RULE_UNIT):
-                return
-            raise ScenarioError(f"{where}.{key}: '{value}' is not a number")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScenarioError(f"{where}.{key}: {value!r} is not a number")
-        if not np.isfinite(value):
-            raise ScenarioError(f"{where}.{key}: not a finite number")
-        if value < 0 and not signed:
-            raise ScenarioError(f"{where}.{key}: negative value {value} (a count or amount)")
-        if _is_share(unit) and not 0 <= value <= 1:
-            raise ScenarioError(f"{where}.{key}: share {value} outside [0, 1]")
-
+        raise ScenarioError(file, f"{key}.values", "missing value (expected {year: value})")
     values = None
     if "values" in node:
-        raw = node["values"]
-        if not isinstance(raw, dict):
-            raise ScenarioError(f"{where}.values: expected {{year: value}}")
-        values = {}
-        for year, value in raw.items():
-            if not isinstance(year, int) or not years[0] <= year <= years[1]:
-                raise ScenarioError(
-                    f"{where}.values.{year}: year outside the run {years[0]}-{years[1]}"
-                )
-            if value is None:
-                raise ScenarioError(f"{where}.values.{year}: missing value")
-            check_number(f"values.{year}", value)
-            values[year] = value
+        values = dict(node["values"])
         for year in range(years[0], years[1] + 1):
             if year not in values:
-                raise ScenarioError(f"{where}.values.{year}: missing value")
-    for key in ("value", "central", "low", "high"):
-        if key in node:
-            check_number(key, node[key])
+                raise ScenarioError(file, f"{key}.values.{year}", "missing value")
     if "central" in node:
         low, high = node.get("low", node["central"]), node.get("high", node["central"])
         if not low <= node["central"] <= high:
-            raise ScenarioError(f"{where}: expected low <= central <= high")
+            raise ScenarioError(file, key, "expected low <= central <= high")
     return Parameter(
-        unit=unit,
+        unit=str(node["unit"]),
         value=node.get("value"),
         values=values,
         central=node.get("central"),

@@ -6,20 +6,15 @@ dependencies inside the command, so ``zengshou --help`` stays fast.
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
-# (module under zengshou.commands, attribute) for every command or group.
-_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("data", "data"),
-    ("forecast", "forecast"),
-    ("risk", "risk"),
-    ("simulate", "simulate"),
-    ("serve", "serve"),
-    ("api_key", "api_key"),
-    ("demo", "demo"),
-)
+from zengshou.commands.api_key import api_key
+from zengshou.commands.data import data
+from zengshou.commands.demo import demo
+from zengshou.commands.forecast import forecast
+from zengshou.commands.risk import risk
+from zengshou.commands.serve import serve
+from zengshou.commands.simulate import simulate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -29,11 +24,5 @@ def main() -> None:
     level of the same population by the end of 2024, and how?"""
 
 
-for _module, _attribute in _COMMANDS:
-    try:
-        _command = getattr(importlib.import_module(f"zengshou.commands.{_module}"), _attribute)
-    except ModuleNotFoundError as error:  # a command group not built yet
-        if error.name != f"zengshou.commands.{_module}":
-            raise
-        continue
+for _command in (data, forecast, risk, simulate, serve, api_key, demo):
     main.add_command(_command)

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from api.model import FRAME_DTYPES, build_frame
 from api.schemas import ROW_FIELDS, Household
 from api.security import hash_key
+from forecast.synthetic import synthesize_panel
 from zengshou.cli import main
 
 
@@ -53,8 +54,6 @@ def test_serve_takes_host_and_port():
 
 
 def test_model_input_has_the_dtypes_load_panel_gives():
-    from forecast.synthetic import synthesize_panel
-
     panel = synthesize_panel(12, seed=2, as_of=2022)
     rows = panel[panel["year"] >= 2020].reset_index(drop=True)
     households = [

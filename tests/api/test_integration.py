@@ -21,8 +21,15 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import mlflow
 import pandas as pd
 import pytest
+
+from api.registry import alias_version
+from api.settings import Settings
+from forecast import tracking
+from forecast.synthetic import synthesize_panel
+from zengshou.workflows import train_and_register
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -57,9 +64,6 @@ def live(tmp_path_factory):
     uri = f"sqlite:///{work / 'mlflow.db'}"
     patch = pytest.MonkeyPatch()
     patch.setenv("MLFLOW_TRACKING_URI", uri)
-
-    from forecast.risk import train_and_register
-    from forecast.synthetic import synthesize_panel
 
     panel = synthesize_panel(N_HOUSEHOLDS, seed=5, as_of=2022)
     assert train_and_register(panel, random_state=0)["version"] == "1"
@@ -127,10 +131,6 @@ def http(live):
 
 
 def test_live_service_scores_exactly_like_the_registered_pyfunc(live, http):
-    import mlflow
-
-    from forecast import tracking
-
     score_key = {"X-API-Key": live["keys"]["score"]}
     assert http.get("/health/live").json() == {"status": "ok"}
     info = http.get("/v1/model", headers=score_key).json()
@@ -143,9 +143,6 @@ def test_live_service_scores_exactly_like_the_registered_pyfunc(live, http):
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["model"]["version"] == "1" and body["line_version"] == info["line_version"]
-
-    from api.registry import alias_version
-    from api.settings import Settings
 
     assert alias_version(Settings()) == "1"
     tracking.configure()
@@ -169,12 +166,8 @@ def test_live_service_scores_exactly_like_the_registered_pyfunc(live, http):
 
 
 def test_reload_under_concurrent_load_has_no_failed_request(live, http):
-    from mlflow import MlflowClient
-
-    from forecast import tracking
-
     tracking.configure()
-    client = MlflowClient()
+    client = mlflow.MlflowClient()
     source = client.get_model_version("household-risk", "1").source
     version_2 = client.create_model_version("household-risk", source, run_id=None).version
     tracking.set_risk_alias(version_2)

@@ -20,13 +20,12 @@ from schemathesis.specs.openapi.checks import ignored_auth, positive_data_accept
 
 from api.main import create_app
 from api.model import ServedModel
+from forecast.risk import train_risk_model
+from forecast.synthetic import synthesize_panel
 
 
 @pytest.fixture(scope="module")
 def real_model():
-    from forecast.risk import train_risk_model
-    from forecast.synthetic import synthesize_panel
-
     model, _ = train_risk_model(synthesize_panel(300, seed=3, as_of=2022), compare=False)
     return model
 

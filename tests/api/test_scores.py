@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 
+import numpy as np
 import pytest
 from api_fakes import AUTH, FakeRiskModel, fake_served, household
 
 from api.model import FRAME_DTYPES, Scorer, build_frame
 from api.schemas import Household
+from forecast.risk import HistoryError
 
 URL = "/v1/risk-scores"
 
@@ -216,3 +218,45 @@ def test_malformed_json_is_a_422_not_a_500(client):
     )
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["type"] == "json_invalid"
+
+
+class RefusingModel(FakeRiskModel):
+    """Refuses a household of 20 members as forecast.risk does: naming row, year and field."""
+
+    def __init__(self, field: str | None) -> None:
+        super().__init__()
+        self.field = field
+
+    def predict(self, frame):
+        large = np.flatnonzero(frame["members"].to_numpy() == 20)
+        if large.size:
+            row = int(large[-1])
+            raise HistoryError(
+                "is 20, more than the model was built for",
+                row=row,
+                household_id=frame["household_id"].iloc[row],
+                year=int(frame["year"].iloc[row]),
+                field=self.field,
+            )
+        return super().predict(frame)
+
+
+@pytest.mark.parametrize(
+    ("field", "tail"),
+    [
+        ("members", ["history", 2, "members"]),
+        (None, ["history", 2]),
+        ("income_to_line", ["history", 2]),
+    ],
+)
+def test_a_model_refusal_points_at_the_household_row_and_field_it_names(make_client, field, tail):
+    client = make_client(loader=lambda settings: fake_served(model=RefusingModel(field)))
+    big = household("hh-big")
+    for row in big["history"]:
+        row["members"] = 20
+    response = post(client, [household(), big])
+    assert response.status_code == 422, response.text
+    (detail,) = response.json()["error"]["details"]
+    assert detail["loc"] == ["body", "households", 1, *tail]
+    assert detail["type"] == "model_rejected_input"
+    assert "more than the model" not in response.text  # the model's message is withheld

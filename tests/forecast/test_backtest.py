@@ -6,14 +6,16 @@ import json
 import subprocess
 import sys
 
+import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from forecast.backtesting import BACKTEST_COLUMNS, backtest, score, summarize
-from forecast.by_source import forecast_by_source
+from forecast.by_source import forecast_by_source, weighted_source_means
 from forecast.forecasters import DriftForecaster
+from zengshou.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +130,6 @@ def test_by_source_total_intervals_cover_near_nominal(synthetic_panel) -> None:
 
 
 def test_weighted_source_means_are_people_weighted_and_add_up(small_panel) -> None:
-    from forecast.by_source import weighted_source_means
-
     history = small_panel[small_panel.year <= 2021]
     forecast = forecast_by_source(history, horizon=1, model="drift")
     means = weighted_source_means(forecast, history).loc[2022]
@@ -161,8 +161,6 @@ def wagepan_csv(tmp_path_factory) -> str:
 
 
 def test_cli_backtest_runs_unchanged_on_a_real_wage_panel(wagepan_csv, tmp_path) -> None:
-    from zengshou.cli import main
-
     out = tmp_path / "table.json"
     args = [
         "forecast",
@@ -199,8 +197,6 @@ def test_cli_backtest_runs_unchanged_on_a_real_wage_panel(wagepan_csv, tmp_path)
 
 
 def test_cli_reports_a_missing_column(wagepan_csv) -> None:
-    from zengshou.cli import main
-
     result = CliRunner().invoke(
         main,
         [
@@ -221,10 +217,6 @@ def test_cli_reports_a_missing_column(wagepan_csv) -> None:
 
 @pytest.mark.slow
 def test_cli_logs_backtest_and_training_to_mlflow(wagepan_csv, mlflow_store) -> None:
-    import mlflow
-
-    from zengshou.cli import main
-
     runner = CliRunner()
     common = ["--panel", wagepan_csv, "--id-col", "nr", "--time-col", "year", "--target", "lwage"]
     result = runner.invoke(

@@ -49,7 +49,7 @@ def test_each_bad_file_is_caught_with_row_column_and_reason(name: str) -> None:
     matching = [
         p
         for p in caught.value.problems
-        if p.row == row and p.column == column and reason in p.reason
+        if p.row == row and p.field == column and reason in p.reason
     ]
     assert matching, caught.value.report()
     assert str(PANELS / name) in str(caught.value)
@@ -64,10 +64,12 @@ def test_every_problem_is_reported_not_only_the_first(tmp_path) -> None:
     frame.to_csv(tmp_path / "many.csv", index=False)
     with pytest.raises(PanelValidationError) as caught:
         load_panel(tmp_path / "many.csv")
-    found = {(p.row, p.column) for p in caught.value.problems}
+    found = {(p.row, p.field) for p in caught.value.problems}
     assert {(1, "members"), (5, "wage_income"), (7, "relocated"), (8, "monitored_type")} <= found
-    bad_value = next(p for p in caught.value.problems if p.column == "relocated")
+    bad_value = next(p for p in caught.value.problems if p.field == "relocated")
     assert bad_value.value == "maybe"
+    assert bad_value.household_id == frame.loc[6, "household_id"]
+    assert bad_value.year == int(frame.loc[6, "year"])
 
 
 def test_nothing_is_dropped_or_reordered() -> None:

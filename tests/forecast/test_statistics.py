@@ -13,20 +13,22 @@ from forecast.calibration import calibration_report, published_yunnan_series
 from forecast.parameters import ParameterError
 from forecast.paths import data_file
 from forecast.series import load_series
+from forecast.sourced import SourcedError, is_share
 from forecast.statistics import PublicStatistics, StatisticsError
 from forecast.synthetic import load_generator_parameters, synthesize_panel
 
 ORIGIN = 2021
 
 
-def _absurd(node: Any) -> Any:
-    """Every number under ``node`` made absurd (years stay years)."""
+def _absurd(node: Any, share: bool = False) -> Any:
+    """Every number under ``node`` made absurd (years stay years); a share stays a share, so
+    that the loader's range check does not refuse the file before the origin is applied."""
     if isinstance(node, bool):
         return node
     if isinstance(node, int | float):
-        return node * 1000 + 7
+        return 0.987 if share else node * 1000 + 7
     if isinstance(node, dict):
-        return {k: v if k == "known_in" else _absurd(v) for k, v in node.items()}
+        return {k: v if k == "known_in" else _absurd(v, share) for k, v in node.items()}
     return node
 
 
@@ -66,13 +68,14 @@ def poisoned_parameters(tmp_path) -> Path:
             continue
         for entry in entries.values():
             known_in, value = entry.get("known_in"), entry["value"]
+            share = is_share(entry["unit"])
             if isinstance(known_in, int) and known_in > ORIGIN:
-                entry["value"] = _absurd(value)
+                entry["value"] = _absurd(value, share)
             elif isinstance(value, dict):
                 late = known_in if isinstance(known_in, dict) else {}
                 for year in [y for y in value if isinstance(y, int)]:
                     if year > ORIGIN or late.get(year, year) > ORIGIN:
-                        value[year] = _absurd(value[year])
+                        value[year] = _absurd(value[year], share)
     return _write(tmp_path / "synthetic_panel.yaml", raw)
 
 
@@ -221,7 +224,7 @@ def test_malformed_entry_names_file_key_and_reason(tmp_path, text, key, reason) 
     error = caught.value
     assert (error.file, error.key) == (path, key)
     assert reason in error.reason
-    assert str(path) in str(error) and key in str(error) and isinstance(error, ValueError)
+    assert str(path) in str(error) and key in str(error) and isinstance(error, SourcedError)
 
 
 def test_accessor_agrees_with_the_series_loader() -> None:

@@ -156,7 +156,7 @@ def test_village_levers_pick_only_eligible_villages_and_reach_households(full_ru
     reach = result.reach.set_index(["measure", "year"])["households"]
     for year in (2023, 2024):
         chosen = model.choices[("tourism_services", year)]
-        assert len(chosen) and all(model.villages[v].tourism for v in chosen)
+        assert len(chosen) and all("tourism_village" in model.villages[v].marks for v in chosen)
         assert reach[("tourism_services", year)] > 0  # only tourism villages' households count
         envoys = model.choices[("technology_envoys", year)]
         operating = np.bincount(
@@ -207,7 +207,7 @@ def test_collective_dividends_follow_the_delay_and_duration_in_the_yaml(action_p
     )
     model = Province(scenario, population, seed=4)
     model.start_year()
-    paid = [model.block.gains(m)[PROPERTY].sum() for m in range(12)]
+    paid = [model.households.block.gains(m)[PROPERTY].sum() for m in range(12)]
     assert paid[:3] == [0.0, 0.0, 0.0]
     assert all(p > 0 for p in paid[3:9]) and paid[9:] == [0.0, 0.0, 0.0]
 

@@ -12,18 +12,26 @@ import pandas as pd
 import pytest
 
 from forecast.paths import project_root
+from forecast.provenance import code_version, file_fingerprint
+from simulation import Population, simulate
 from simulation.montecarlo import (
     Job,
     ReplicationRunner,
     TargetTest,
+    backtest,
     compare_scenarios,
-    record_target_test,
     replication_seeds,
     run_replications,
-    write_summary,
 )
-from simulation.montecarlo.attribution import INCOME_COLUMNS
+from simulation.montecarlo.attribution import (
+    INCOME_COLUMNS,
+    measure_order,
+    summarise_attribution,
+)
 from simulation.montecarlo.national import draw_macro, observed_series
+from simulation.montecarlo.record import record_target_test
+from simulation.montecarlo.report import backtest_conclusion, comparison_report, target_report
+from simulation.montecarlo.summary import write_summary
 
 SCENARIOS = project_root() / "scenarios"
 
@@ -89,8 +97,6 @@ def test_same_seed_gives_identical_results_on_one_and_two_worker_processes(
 @pytest.fixture(scope="module")
 def tiny_population(synthetic_panel):
     """300 households: cheap to ship to worker processes and to simulate."""
-    from simulation import Population
-
     ids = synthetic_panel["household_id"].drop_duplicates().iloc[:300]
     return Population.from_panel(synthetic_panel[synthetic_panel["household_id"].isin(ids)], 2022)
 
@@ -138,8 +144,6 @@ def test_a_different_seed_gives_different_results(target_result, population, act
 
 
 def test_shapley_contributions_add_up_to_the_full_run(target_result, population, action_plan):
-    from simulation import simulate
-
     contributions = target_result.contributions
     assert set(contributions["replication"]) == {0, 1}
     assert set(contributions["measure"]) == {"(none)", *action_plan.measures}
@@ -200,7 +204,7 @@ def test_target_figures_follow_from_the_replications(target_result):
         (r.monitoring["share_people_under_line_mean"] >= 0)
         & (r.monitoring["share_people_under_line_mean"] <= 1)
     ).all()
-    assert "Probability that the poverty-alleviated population" in r.report()
+    assert "Probability that the poverty-alleviated population" in target_report(r)
 
 
 def test_national_path_of_a_replication_does_not_depend_on_the_run_size():
@@ -252,13 +256,11 @@ def test_comparison_uses_common_random_numbers(population):
     baseline, plan = comparison.results
     pd.testing.assert_frame_equal(baseline.national, plan.national)  # same national paths
     assert not np.allclose(baseline.yunnan.to_numpy(), plan.yunnan.to_numpy())
-    assert "action_plan vs baseline" in comparison.report()
+    assert "action_plan vs baseline" in comparison_report(comparison)
 
 
 @pytest.mark.slow
 def test_backtest_from_2021_compares_2022_with_the_published_figure(population_2021):
-    from simulation.montecarlo import backtest, backtest_conclusion
-
     paths = [SCENARIOS / "baseline.yaml", SCENARIOS / "action_plan.yaml"]
     table = backtest(paths, population_2021, replications=2, seed=4)
     assert list(table.index) == ["baseline", "action_plan"]
@@ -273,17 +275,13 @@ def test_backtest_from_2021_compares_2022_with_the_published_figure(population_2
 def test_run_record_traces_scenario_seeds_data_and_code(target_result, tmp_path):
     import mlflow
 
-    from forecast import tracking
-
     files, run_id = record_target_test(target_result, tmp_path, data_fingerprint="abc123")
     assert {f.name for f in files} >= {"summary.json", "fan_chart.png", "attribution.png"}
     run = mlflow.get_run(run_id)
     scenario_file = SCENARIOS / "action_plan.yaml"
-    assert run.data.params["scenario_sha256.action_plan.yaml"] == tracking.file_fingerprint(
-        scenario_file
-    )
+    assert run.data.params["scenario_sha256.action_plan.yaml"] == file_fingerprint(scenario_file)
     assert run.data.params["data_fingerprint"] == "abc123"
-    assert run.data.params["code_version"] == tracking.code_version()
+    assert run.data.params["code_version"] == code_version()
     assert run.data.metrics["p_target_met"] == target_result.p_target_met
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run_id)}
     assert {"summary.json", "fan_chart.png", "seeds.json", "scenario"} <= artifacts
@@ -291,8 +289,6 @@ def test_run_record_traces_scenario_seeds_data_and_code(target_result, tmp_path)
 
 def test_attribution_summary_of_known_contributions():
     """Two replications, two measures, one year: figures checked by hand."""
-    from simulation.montecarlo.attribution import measure_order, summarise_attribution
-
     rows = []
     for replication, (a, b) in enumerate([(100.0, 50.0), (300.0, 50.0)]):
         for measure, gain in (("a", a), ("b", b)):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from forecast.provenance import file_fingerprint
 from zengshou.cli import main
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -16,8 +17,6 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 @pytest.mark.slow
 def test_run_with_replications_reports_writes_summary_and_records_the_run(tmp_path):
     import mlflow
-
-    from forecast import tracking
 
     out = tmp_path / "run"
     result = CliRunner().invoke(
@@ -50,7 +49,7 @@ def test_run_with_replications_reports_writes_summary_and_records_the_run(tmp_pa
     }
     run_id = result.output.split("MLflow run ")[1].split()[0]
     run = mlflow.get_run(run_id)
-    assert run.data.params["scenario_sha256.action_plan.yaml"] == tracking.file_fingerprint(
+    assert run.data.params["scenario_sha256.action_plan.yaml"] == file_fingerprint(
         SCENARIOS / "action_plan.yaml"
     )
     assert run.data.metrics["p_target_met"] == summary["p_target_met"]

@@ -12,7 +12,9 @@ import pytest
 from simulation.montecarlo import TargetTest
 from simulation.montecarlo.compare import Comparison
 from simulation.montecarlo.plots import fan_chart, save_plots
-from simulation.montecarlo.summary import run_metrics, summary_dict
+from simulation.montecarlo.record import run_metrics
+from simulation.montecarlo.report import comparison_report, target_report
+from simulation.montecarlo.summary import summary_dict
 
 # Keys summary.json had before the ratio and the trend assumptions; tests and notebooks read them.
 EXISTING_KEYS = (
@@ -53,7 +55,7 @@ def result(population, action_plan):
 
 @pytest.fixture(scope="module")
 def report(result) -> str:
-    return result.report()
+    return target_report(result)
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +229,7 @@ def test_comparison_gives_the_ratio_and_each_scenarios_hinge(result):
     assert comparison.table.loc[result.name, "ratio_mean"] == pytest.approx(
         result.paths["ratio"].loc[year, "mean"]
     )
-    words = comparison.report()
+    words = comparison_report(comparison)
     hinge = result.hinge
     p_hinge = result.by_assumption.loc[hinge, "p_target_met"]
     line = next(x for x in words.splitlines() if x.strip().startswith(f"{result.name}: P ="))

@@ -5,17 +5,20 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from simulation.households import VectorisedHouseholds
 from simulation.model import Province
-from simulation.reference import ReferenceProvince
+from simulation.reference import ReferenceHouseholds
 
 
 def test_vectorised_and_reference_models_agree(action_plan, population):
     outcomes = {}
-    for model_class in (Province, ReferenceProvince):
-        model = model_class(action_plan, population, seed=21, draw_parameters=False, months=12)
+    for backend in (VectorisedHouseholds, ReferenceHouseholds):
+        model = Province(
+            action_plan, population, seed=21, draw_parameters=False, months=12, households=backend
+        )
         model.run()
-        outcomes[model_class.__name__] = model.household_income_per_capita
-    fast, slow = outcomes["Province"], outcomes["ReferenceProvince"]
+        outcomes[backend.__name__] = model.household_income_per_capita
+    fast, slow = outcomes["VectorisedHouseholds"], outcomes["ReferenceHouseholds"]
     # Different random draws, same rules: the same distribution within sampling error.
     standard_error = np.sqrt(fast.var() / len(fast) + slow.var() / len(slow))
     assert abs(fast.mean() - slow.mean()) < 4 * standard_error

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from simulation import ScenarioError, load_scenario, simulate
+from simulation.report import parameter_provenance
 
 SCENARIOS = sorted(
     p
@@ -97,7 +99,7 @@ def test_variant_changes_only_what_it_says(action_plan):
         ("unknown_targeting.yaml", "monitoring.targeting.value: 'lottery' not one of"),
         (
             "effect_kind_wrong_reach.yaml",
-            "skills_training.effects.wage: kind: 'pool' does not fit reach 'households'",
+            "skills_training.effects.wage.kind: 'pool' does not fit reach 'households'",
         ),
     ],
 )
@@ -107,19 +109,17 @@ def test_bad_scenario_is_refused_naming_file_key_and_reason(file, fragment):
     message = str(error.value)
     assert fragment in message
     assert file in message or "measures.yaml" in message
+    assert error.value.file.name in (file, "measures.yaml") and error.value.key
+    assert message == f"{error.value.file}: {error.value.key}: {error.value.reason}"
 
 
 def test_run_years_outside_the_scenario_are_refused(population, action_plan, tmp_path):
-    from dataclasses import replace
-
     late = replace(action_plan, years=(2020, 2022))
     with pytest.raises(ValueError, match="outside the scenario's years"):
         simulate(late, population, seed=1, months=1)
 
 
 def test_provenance_lists_every_parameter_with_its_basis(action_plan):
-    from simulation.report import parameter_provenance
-
     table = parameter_provenance(action_plan)
     assert set(table["basis"]) == {"source", "assumption"}
     assert table["why"].str.len().min() > 0

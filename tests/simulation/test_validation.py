@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from forecast.targets import NATIONAL_SERIES, YUNNAN_SERIES
 from simulation import Population
 from simulation.montecarlo.compare import shipped_scenarios
+from simulation.montecarlo.summary import validation_summary
 from simulation.montecarlo.validation import (
     Validation,
     validate_series,
@@ -50,7 +51,7 @@ def test_yunnan_2022_from_2021_is_within_3_percent_and_inside_the_80_band():
     assert yunnan["in_80"]
     national = table.set_index("side").loc["national"]
     assert national["published"] == 14342
-    summary = Validation(validate_series([2021]), table, 12, 1, 3000).summary()
+    summary = validation_summary(Validation(validate_series([2021]), table, 12, 1, 3000))
     assert json.loads(json.dumps(summary))["simulation"][0]["scenario"] == "baseline"
     assert np.isfinite([r["error"] for r in summary["series"]]).all()
 

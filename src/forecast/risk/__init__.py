@@ -14,7 +14,7 @@ from forecast.risk.labels import LABELS, SERVED_LABEL, examples_for_year, label_
 from forecast.risk.line import MonitoringLine, load_monitoring_line, monitoring_line
 from forecast.risk.models import BANDS, OUTPUT_COLUMNS, RiskModel
 from forecast.risk.policy import RiskPolicy, load_risk_policy, risk_policy
-from forecast.risk.training import train_and_register, train_risk_model
+from forecast.risk.training import train_risk_model
 
 REGISTERED_MODEL = "household-risk"
 
@@ -37,6 +37,5 @@ __all__ = [
     "load_risk_policy",
     "monitoring_line",
     "risk_policy",
-    "train_and_register",
     "train_risk_model",
 ]

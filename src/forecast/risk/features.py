@@ -12,6 +12,7 @@ that years with different lines (and price levels) are comparable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -112,20 +113,74 @@ class HouseholdFeatures:
 
 
 class HistoryError(ValueError):
-    """Household history rows that cannot be scored; the message names the row and field."""
+    """Household history rows that cannot be scored: where, which field and why, as data.
+
+    The message is built from the attributes; callers that need the place (the service, to
+    point at a field of its request) read the attributes, never the message.
+
+    Attributes
+    ----------
+    reason : str
+        What is wrong, as a phrase following the field name ("is missing").
+    row : int or None
+        Position of the offending row in the rows given (from 0); None for a problem of the
+        whole input or of a column.
+    household_id : str or None
+        The row's household, if it has one.
+    year : int or None
+        The row's year, as given.
+    field : str or None
+        The column at fault; None when no single column is.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        row: int | None = None,
+        household_id: str | None = None,
+        year: int | None = None,
+        field: str | None = None,
+    ):
+        super().__init__(reason)
+        self.reason = reason
+        self.row = row
+        self.household_id = household_id
+        self.year = year
+        self.field = field
+
+    def __str__(self) -> str:
+        where = (
+            ""
+            if self.row is None
+            else f"row {self.row} (household_id={self.household_id!r}, year={self.year!r}): "
+        )
+        subject = "" if self.field is None else f"{self.field} "
+        return f"history rows: {where}{subject}{self.reason}"
+
+    def __reduce__(self):  # keep the attributes when the error crosses a process boundary
+        place = {"row": self.row, "household_id": self.household_id, "year": self.year}
+        return partial(type(self), **place, field=self.field), (self.reason,)
 
 
-def _row_label(rows: pd.DataFrame, position: int) -> str:
+def _place(rows: pd.DataFrame, position: int) -> dict[str, object]:
+    """Row, household and year of the row at ``position``, as :class:`HistoryError` takes them."""
     household, year = (rows[c].iloc[position] for c in ("household_id", "year"))
     year = year.item() if hasattr(year, "item") else year
-    return f"row {position} (household_id={household!r}, year={year!r})"
+    if isinstance(year, float) and year.is_integer():
+        year = int(year)
+    return {
+        "row": int(position),
+        "household_id": household if isinstance(household, str) else None,
+        "year": year,
+    }
 
 
 def _column_arrays(rows: pd.DataFrame) -> dict[str, object]:
     """The frame's columns as arrays (public API only; about 8 us a column)."""
     if not rows.columns.is_unique:
         duplicated = rows.columns[rows.columns.duplicated()].unique().tolist()
-        raise HistoryError(f"history rows: duplicate column(s): {duplicated}")
+        raise HistoryError(f"duplicate column(s): {duplicated}")
     # NumPy-typed columns as plain ndarrays (views), extension-typed ones as their arrays.
     return {
         name: column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
@@ -148,13 +203,11 @@ def _numbers(
         else:  # object arrays, e.g. booleans with None
             values = pd.Series(array, copy=False).to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as error:
-        raise HistoryError(f"history rows: column {column!r}: not numeric ({error})") from None
+        raise HistoryError(f"is not numeric ({error})", field=column) from None
     if not optional and not np.isfinite(values).all():
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
-            raise HistoryError(
-                f"history rows: {_row_label(rows, bad[0])}: {column} is missing or not finite"
-            )
+            raise HistoryError("is missing or not finite", **_place(rows, bad[0]), field=column)
     return values
 
 
@@ -179,12 +232,27 @@ def _codes(
         if invalid.size:
             i = bad[invalid[0]]
             raise HistoryError(
-                f"history rows: {_row_label(rows, i)}: {column}={values.iloc[i]!r} is not one "
-                f"of {', '.join(categories)}"
+                f"is {values.iloc[i]!r}, not one of {', '.join(categories)}",
+                **_place(rows, i),
+                field=column,
             )
         if not optional:
-            raise HistoryError(f"history rows: {_row_label(rows, bad[0])}: {column} is missing")
+            raise HistoryError("is missing", **_place(rows, bad[0]), field=column)
     return codes
+
+
+def _line_of(
+    line: MonitoringLine, rows: pd.DataFrame, years: np.ndarray, last_row: np.ndarray
+) -> np.ndarray:
+    """The line of each household's ``years``, naming the first household the line lacks."""
+    try:
+        return np.asarray(line.value(years), dtype=float)
+    except ValueError as error:
+        outside = (years < line.first_year) | (years > line.last_year)
+        place = _place(rows, int(last_row[np.argmax(outside)])) if outside.any() else {}
+        raise HistoryError(
+            f"is outside the monitoring line ({error})", **place, field="year"
+        ) from None
 
 
 def _row_std(grid: np.ndarray) -> np.ndarray:
@@ -245,24 +313,22 @@ def compute_features(
     line = line or monitoring_line()
     missing = [c for c in REQUIRED_COLUMNS if c not in rows.columns]
     if missing:
-        raise HistoryError(f"history rows: missing column(s): {', '.join(missing)}")
+        raise HistoryError(f"missing column(s): {', '.join(missing)}")
     if len(rows) == 0:
-        raise HistoryError("history rows: no rows to score")
+        raise HistoryError("no rows to score")
     arrays = _column_arrays(rows)
     codes, uniques = pd.factorize(arrays["household_id"], sort=False)
     if (codes < 0).any():
         raise HistoryError(
-            f"history rows: {_row_label(rows, np.argmax(codes < 0))}: household_id is missing"
+            "is missing", **_place(rows, int(np.argmax(codes < 0))), field="household_id"
         )
     uniques = np.asarray(uniques, dtype=object)
     if not all(isinstance(u, str) for u in uniques):
-        raise HistoryError("history rows: household_id must be a string")
+        raise HistoryError("must be a string", field="household_id")
     year = _numbers(rows, arrays, "year")
     if (year != np.round(year)).any():
-        raise HistoryError(
-            f"history rows: {_row_label(rows, np.argmax(year != np.round(year)))}"
-            ": year is not a whole number"
-        )
+        position = int(np.argmax(year != np.round(year)))
+        raise HistoryError("is not a whole number", **_place(rows, position), field="year")
     year = year.astype(np.int64)
 
     n = len(uniques)
@@ -271,8 +337,7 @@ def compute_features(
     same = (np.diff(sorted_codes) == 0) & (np.diff(sorted_years) == 0)
     if same.any():
         raise HistoryError(
-            f"history rows: {_row_label(rows, order[np.argmax(same) + 1])}: duplicate "
-            "(household_id, year)"
+            "duplicate (household_id, year)", **_place(rows, int(order[np.argmax(same) + 1]))
         )
     ends = np.cumsum(np.bincount(codes, minlength=n))
     from_end = ends[sorted_codes] - 1 - np.arange(len(order))
@@ -289,17 +354,17 @@ def compute_features(
     labour = _numbers(rows, arrays, "labour_force")
     bad = np.flatnonzero((members < 1) | (labour < 0) | (labour > members))
     if bad.size:
+        first = int(bad[0])
+        counts = f"(members={members[first]:g}, labour_force={labour[first]:g})"
+        if members[first] < 1:
+            raise HistoryError(f"must be >= 1 {counts}", **_place(rows, first), field="members")
         raise HistoryError(
-            f"history rows: {_row_label(rows, bad[0])}: members must be >= 1 and labour_force "
-            f"between 0 and members (members={members[bad[0]]:g}, "
-            f"labour_force={labour[bad[0]]:g})"
+            f"must be between 0 and members {counts}", **_place(rows, first), field="labour_force"
         )
     last_year = year[last_row]
-    try:
-        line_next = np.asarray(line.value(last_year + 1), dtype=float)
-        line_now = np.asarray(line.value(last_year), dtype=float)
-    except ValueError as error:
-        raise HistoryError(f"history rows: year: {error}") from None
+    line_next, line_now = (
+        _line_of(line, rows, years, last_row) for years in (last_year + 1, last_year)
+    )
 
     members_g, years_g = grid(members), grid(year.astype(float))
     per_person = {s: grid(_numbers(rows, arrays, f"{s}_income")) / members_g for s in SOURCES}

@@ -25,7 +25,7 @@ import pandas as pd
 from forecast.risk.features import WINDOW, HouseholdFeatures, compute_features
 from forecast.risk.line import MonitoringLine, monitoring_line
 from forecast.risk.policy import risk_policy
-from forecast.schema import INCOME_SOURCES
+from forecast.schema import INCOME_SOURCES, MONITORED_TYPES
 
 LABELS: tuple[str, ...] = ("below_line", "income_fall_third")
 SERVED_LABEL = "below_line"
@@ -48,7 +48,6 @@ class Examples:
 
     def subgroups(self) -> pd.DataFrame:
         """Subgroup of every example: key county or not, relocated or not, monitored type."""
-        from forecast.schema import MONITORED_TYPES
 
         facts = self.features.facts
         relocated = self.features.frame()["relocated"].to_numpy() == 1

@@ -6,15 +6,22 @@ this module only reads and checks that file. Every risk score reports the line's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from forecast.paths import data_file
+from forecast.sourced import BASIS as BASIS_KEYS
+from forecast.sourced import Rules, SourcedError, SourcedFile, is_number, is_year
+
+LINE_FILE = "monitoring_line.yaml"
+UNIT = "yuan/person/year"
+STATUSES = ("V", "D", "E")  # verbatim, derived, estimated (as in public_statistics.yaml)
+# A listed year: a sourced entry in the file's unit (stated once at the top) with a status.
+LINE_RULES = Rules(fields=frozenset({"status"}), unit=UNIT)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,8 @@ class MonitoringLine:
         Last year the rule extends to.
     rule : str
         The stated assumption behind the rule.
+    path : str
+        The file the line was read from (named by errors; not compared).
     """
 
     version: str
@@ -53,6 +62,7 @@ class MonitoringLine:
     round_to_yuan: float
     last_year: int
     rule: str
+    path: str = field(default="", compare=False)
 
     @property
     def first_year(self) -> int:
@@ -72,15 +82,17 @@ class MonitoringLine:
 
         Raises
         ------
-        ValueError
-            If a year is before the first listed year or after the rule's last year.
+        SourcedError
+            If a year is before the first listed year (key ``years``) or after the rule's last
+            year (key ``after_last_year.last_year``), naming the file.
         """
         years = np.asarray(year, dtype=np.int64)
         if years.size and (years.min() < self.first_year or years.max() > self.last_year):
-            bad = years[(years < self.first_year) | (years > self.last_year)].ravel()[0]
-            raise ValueError(
-                f"monitoring line: no value for year {int(bad)}; the line covers "
-                f"{self.first_year}..{self.last_year} (data/monitoring_line.yaml)"
+            bad = int(years[(years < self.first_year) | (years > self.last_year)].ravel()[0])
+            raise SourcedError(
+                self.path or f"data/{LINE_FILE}",
+                "years" if bad < self.first_year else "after_last_year.last_year",
+                f"no value for year {bad}; the line covers {self.first_year}..{self.last_year}",
             )
         values = _cached_values(self)[years - self.first_year]
         return float(values) if values.ndim == 0 else values
@@ -106,74 +118,75 @@ def _cached_values(line: MonitoringLine) -> np.ndarray:
 def load_monitoring_line(path: str | Path | None = None) -> MonitoringLine:
     """Read and check a monitoring-line YAML file (default: the shipped one).
 
+    Each listed year is a sourced entry (:mod:`forecast.sourced`) in the file's unit, with a
+    status; the rule for later years states its assumption.
+
     Raises
     ------
-    ValueError
-        Naming the file, the key and the reason, for a missing version, a missing value or
-        basis, a non-positive or falling value, a gap between years or a bad rule.
+    SourcedError
+        Naming the file, the key and the reason, for a missing or malformed file, an unknown
+        key, a missing version, a missing value or basis, a non-positive or falling value, a
+        gap between years or a bad rule.
     """
-    path = Path(path) if path is not None else data_file("monitoring_line.yaml")
-    with open(path, encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle) or {}
-
-    def fail(key: str, reason: str) -> ValueError:
-        return ValueError(f"{path}: {key}: {reason}")
-
-    unknown = set(raw) - {"version", "unit", "years", "after_last_year"}
-    if unknown:
-        raise fail(sorted(unknown)[0], "unknown key")
-    version = raw.get("version")
-    if not isinstance(version, str) or not version.strip() or version == "placeholder":
-        raise fail("version", "missing: a non-empty version string is required")
-    if raw.get("unit") != "yuan/person/year":
-        raise fail("unit", f"must be 'yuan/person/year', got {raw.get('unit')!r}")
-    entries = raw.get("years")
+    path = Path(path) if path is not None else data_file(LINE_FILE)
+    file = SourcedFile.load(path, LINE_RULES)
+    file.check_keys({"version", "unit", "years", "after_last_year"})
+    version = file.text("version")
+    if version == "placeholder":
+        raise file.fail("version", "missing: a non-empty version string is required")
+    if file.data.get("unit") != UNIT:
+        raise file.fail("unit", f"must be {UNIT!r}, got {file.data.get('unit')!r}")
+    entries = file.data.get("years")
     if not isinstance(entries, dict) or not entries:
-        raise fail("years", "missing: at least one year is required")
+        raise file.fail("years", "missing: at least one year is required")
+    for year in entries:
+        if not is_year(year):
+            raise file.fail(f"years.{year}", "the year must be an integer")
 
     years: list[LineYear] = []
     for year in sorted(entries):
-        entry = entries[year]
         key = f"years.{year}"
-        if not isinstance(year, int):
-            raise fail(key, "the year must be an integer")
-        if not isinstance(entry, dict) or "value" not in entry:
-            raise fail(key, "missing value")
-        value = entry["value"]
-        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-            raise fail(f"{key}.value", f"must be a positive number of yuan, got {value!r}")
-        basis = entry.get("source") or entry.get("assumption")
-        if not basis:
-            raise fail(key, "needs a 'source' or an 'assumption'")
-        if entry.get("status") not in {"V", "D", "E"}:
-            raise fail(f"{key}.status", "must be V, D or E")
+        entry = file.entry("years", year)
+        value = entry.value
+        if not is_number(value) or value <= 0:
+            raise file.fail(f"{key}.value", f"must be a positive number of yuan, got {value!r}")
+        if entry.extra.get("status") not in STATUSES:
+            raise file.fail(f"{key}.status", "must be V, D or E")
         if years and year != years[-1].year + 1:
-            raise fail(key, f"years must be consecutive; {years[-1].year} is followed by {year}")
+            raise file.fail(
+                key, f"years must be consecutive; {years[-1].year} is followed by {year}"
+            )
         if years and value < years[-1].value:
-            raise fail(f"{key}.value", f"the line may not fall ({years[-1].value} -> {value})")
-        years.append(LineYear(year, float(value), entry["status"], " ".join(str(basis).split())))
+            raise file.fail(f"{key}.value", f"the line may not fall ({years[-1].value} -> {value})")
+        years.append(LineYear(year, float(value), entry.extra["status"], entry.basis))
 
-    rule = raw.get("after_last_year")
+    rule = file.data.get("after_last_year")
     if not isinstance(rule, dict):
-        raise fail("after_last_year", "missing: the rule for later years is required")
+        raise file.fail("after_last_year", "missing: the rule for later years is required")
+    unknown = set(rule) - {"annual_growth", "round_to_yuan", "last_year", "status", *BASIS_KEYS}
+    if unknown:
+        raise file.fail(f"after_last_year.{sorted(unknown)[0]}", "unknown key")
     growth = rule.get("annual_growth")
-    if not isinstance(growth, int | float) or not 0 <= growth < 1:
-        raise fail("after_last_year.annual_growth", f"must be a share in [0, 1), got {growth!r}")
+    if not is_number(growth) or not 0 <= growth < 1:
+        raise file.fail(
+            "after_last_year.annual_growth", f"must be a share in [0, 1), got {growth!r}"
+        )
     step = rule.get("round_to_yuan", 1)
-    if not isinstance(step, int | float) or step <= 0:
-        raise fail("after_last_year.round_to_yuan", f"must be positive, got {step!r}")
+    if not is_number(step) or step <= 0:
+        raise file.fail("after_last_year.round_to_yuan", f"must be positive, got {step!r}")
     last_year = rule.get("last_year")
-    if not isinstance(last_year, int) or last_year < years[-1].year:
-        raise fail("after_last_year.last_year", f"must be a year >= {years[-1].year}")
+    if not is_year(last_year) or last_year < years[-1].year:
+        raise file.fail("after_last_year.last_year", f"must be a year >= {years[-1].year}")
     if not rule.get("assumption") and not rule.get("source"):
-        raise fail("after_last_year", "needs a 'source' or an 'assumption'")
+        raise file.fail("after_last_year", "needs a 'source' or an 'assumption'")
     return MonitoringLine(
-        version=version.strip(),
+        version=version,
         years=tuple(years),
         annual_growth=float(growth),
         round_to_yuan=float(step),
         last_year=last_year,
         rule=" ".join(str(rule.get("assumption") or rule["source"]).split()),
+        path=str(path),
     )
 
 

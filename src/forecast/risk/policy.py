@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from forecast.paths import data_file
+from forecast.sourced import Rules, SourcedFile
 
 POLICY_FILE = "risk_policy.yaml"
+POLICY_RULES = Rules(scalar=True)  # each value is one number
 
 
 @dataclass(frozen=True)
@@ -50,31 +50,24 @@ class RiskPolicy:
 def load_risk_policy(path: str | Path | None = None) -> RiskPolicy:
     """Read and check a risk-policy YAML file (default the shipped one).
 
+    Every value is a sourced entry (:mod:`forecast.sourced`): a number with its unit and the
+    assumption (or source) behind it.
+
     Raises
     ------
-    ValueError
-        A missing entry or value, a value out of range, naming the file and the key.
+    SourcedError
+        Naming the file, the key and the reason: a missing or malformed file, an unknown key,
+        a missing entry, value, unit or basis, or a value out of range.
     """
-    path = Path(path) if path is not None else data_file(POLICY_FILE)
-    with open(path, encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle) or {}
+    file = SourcedFile.load(path if path is not None else data_file(POLICY_FILE), POLICY_RULES)
+    file.check_keys({"version", "band_edges", "flag_probability", "fall_share", "min_logit"})
+    file.check_keys({"medium", "high"}, "band_edges")
 
     def value(*keys: str) -> float:
-        entry = raw
-        for key in keys:
-            if not isinstance(entry, dict) or key not in entry:
-                raise ValueError(f"{path}: missing key {'.'.join(keys)}")
-            entry = entry[key]
-        if not isinstance(entry, dict) or not isinstance(entry.get("value"), int | float):
-            raise ValueError(f"{path}: {'.'.join(keys)}.value must be a number")
-        if not entry.get("unit") or not (entry.get("assumption") or entry.get("source")):
-            raise ValueError(f"{path}: {'.'.join(keys)} needs a unit and a source or assumption")
-        return float(entry["value"])
+        return float(file.value(*keys))
 
-    if not raw.get("version"):
-        raise ValueError(f"{path}: missing key version")
     policy = RiskPolicy(
-        version=str(raw["version"]),
+        version=file.text("version"),
         band_edges=(value("band_edges", "medium"), value("band_edges", "high")),
         flag_probability=value("flag_probability"),
         fall_share=value("fall_share"),
@@ -82,14 +75,14 @@ def load_risk_policy(path: str | Path | None = None) -> RiskPolicy:
     )
     low, high = policy.band_edges
     checks = {
-        "band_edges": 0 < low < high < 1,
-        "flag_probability": 0 < policy.flag_probability < 1,
-        "fall_share": 0 < policy.fall_share < 1,
-        "min_logit": policy.min_logit >= 0,
+        "band_edges": (0 < low < high < 1, "expected 0 < medium < high < 1"),
+        "flag_probability": (0 < policy.flag_probability < 1, "expected within (0, 1)"),
+        "fall_share": (0 < policy.fall_share < 1, "expected within (0, 1)"),
+        "min_logit": (policy.min_logit >= 0, "expected at least 0"),
     }
-    for key, ok in checks.items():
+    for key, (ok, expected) in checks.items():
         if not ok:
-            raise ValueError(f"{path}: {key} out of range: {getattr(policy, key)}")
+            raise file.fail(key, f"out of range: {getattr(policy, key)} ({expected})")
     return policy
 
 

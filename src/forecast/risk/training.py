@@ -139,37 +139,3 @@ def train_risk_model(
         "models": models,
     }
     return models[kind], metrics
-
-
-def train_and_register(
-    panel: pd.DataFrame,
-    *,
-    train_until: int = 2020,
-    evaluate_year: int = 2022,
-    random_state: int = 0,
-    panel_source: str | None = None,
-    **options: Any,
-) -> dict[str, Any]:
-    """Train, evaluate and register the model as ``household-risk`` (``make demo`` calls this).
-
-    The first registered version becomes ``champion``; later versions wait for
-    ``zengshou risk promote``.
-
-    Returns
-    -------
-    dict
-        ``version`` (registered version, str), ``model`` and ``metrics``.
-    """
-    from forecast import tracking
-
-    model, metrics = train_risk_model(
-        panel,
-        train_until=train_until,
-        evaluate_year=evaluate_year,
-        random_state=random_state,
-        **options,
-    )
-    version = tracking.register_risk_model(
-        model, metrics, panel=panel, panel_source=panel_source, random_state=random_state
-    )
-    return {"version": version, "model": model, "metrics": metrics}

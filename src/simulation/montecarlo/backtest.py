@@ -3,7 +3,8 @@ figure with the shipped calibration file? (Out of sample: :mod:`.validation`.)
 
 From as of 2021, the baseline and the action plan simulate 2022, which Yunnan has since
 published (14,147 yuan per person, ``data/public_statistics.yaml``). The table says how far the
-simulated mean is from it and whether the published figure falls in the simulated band.
+simulated mean is from it and whether the published figure falls in the simulated band; its
+words are :func:`.report.backtest_report` and :func:`.report.backtest_conclusion`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from forecast.series import load_series
+from simulation import load_scenario
 from simulation.montecarlo.national import YUNNAN_SERIES
 from simulation.montecarlo.replications import Job, ReplicationRunner, replication_seeds
 from simulation.montecarlo.target import replicate
@@ -22,8 +25,6 @@ from simulation.montecarlo.target import replicate
 
 def published_value(year: int, series: str = YUNNAN_SERIES) -> float:
     """The published value of ``series`` in ``year`` (yuan per person)."""
-    from forecast.series import load_series
-
     values = load_series(series)
     if year not in values.index:
         raise ValueError(f"series {series!r} has no published value for {year}")
@@ -57,8 +58,6 @@ def backtest(
         ``upper_95``, ``published``, ``error`` (simulated minus published, yuan),
         ``relative_error``, ``published_in_band`` and ``wage_share`` (simulated).
     """
-    from simulation import load_scenario
-
     jobs = [Job(i, s, payload=False) for i, s in enumerate(replication_seeds(seed, replications))]
     rows = {}
     with ReplicationRunner(population, workers, scheduler, progress) as runner:
@@ -82,36 +81,3 @@ def backtest(
                 "wage_share": (first_year["wage"] / simulated).mean(),
             }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("scenario")
-
-
-def backtest_report(table: pd.DataFrame) -> str:
-    """The backtest in plain language."""
-    lines = []
-    for name, row in table.iterrows():
-        verdict = "inside" if row["published_in_band"] else "outside"
-        lines.append(
-            f"{name}: simulated {row['year']} mean {row['simulated']:,.0f} yuan "
-            f"(95 % band {row['lower_95']:,.0f} to {row['upper_95']:,.0f}) against the "
-            f"published {row['published']:,.0f}: {row['error']:+,.0f} yuan "
-            f"({100 * row['relative_error']:+.1f} %), the published figure is {verdict} the band; "
-            f"wage share {100 * row['wage_share']:.1f} %."
-        )
-    return "\n".join(lines)
-
-
-def backtest_conclusion(table: pd.DataFrame) -> str:
-    """One sentence per scenario on whether the simulation reproduces the published figure."""
-    sentences = []
-    for name, row in table.iterrows():
-        close = "reproduces" if abs(row["relative_error"]) <= 0.02 else "misses"
-        sentences.append(
-            f"From as of {int(row['year']) - 1}, **{name}** {close} the published "
-            f"{int(row['year'])} figure ({row['published']:,.0f} yuan) with "
-            f"{row['simulated']:,.0f} yuan ({100 * row['relative_error']:+.1f} %)."
-        )
-    sentences.append(
-        "This checks scenarios/calibration.yaml in sample: its trend shifts are zero as "
-        "shipped, and when `simulate calibrate --write` fits them they are fitted to this same "
-        "published figure. The out-of-sample test is `zengshou simulate validate`."
-    )
-    return " ".join(sentences)

@@ -8,16 +8,14 @@ display backend needed); :func:`save_plots` writes them as PNG.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
-if TYPE_CHECKING:
-    from simulation.montecarlo.compare import Comparison
-    from simulation.montecarlo.target import TargetTestResult
+from simulation.montecarlo.compare import Comparison
+from simulation.montecarlo.target import TargetTestResult
 
 _COLOURS = {"yunnan": "tab:red", "national": "tab:blue", "ratio": "tab:purple"}
 _SOURCE_COLOURS = {

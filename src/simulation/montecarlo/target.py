@@ -7,7 +7,8 @@ path drawn from the aggregate forecast's uncertainty (:mod:`.national`). The fir
 ``attribution_replications`` replications also switch the scenario's measures on one by one
 in a random order, with the replication's seed, for the Shapley attribution
 (:mod:`.attribution`). Everything the report says is computed from the returned
-:class:`TargetTestResult`.
+:class:`TargetTestResult`, a plain result: its words, ``summary.json``, figures and run
+record read it from :mod:`.report`, :mod:`.summary`, :mod:`.plots` and :mod:`.record`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation import simulate as simulate_one
 from simulation.montecarlo.attribution import (
     INCOME_COLUMNS,
     SOURCES,
@@ -74,8 +76,6 @@ def replicate(
     ``trends[job.index]`` is the replication's drawn Yunnan trend (replications x years),
     whose common shock the national side shares.
     """
-    from simulation import simulate as simulate_one
-
     trend = None if trends is None else trends[job.index]
     simulate = partial(simulate_one, risk_scorer=risk_scorer, trend=trend)
     full = simulate(scenario, population, seed=job.seed, draw_parameters=draw_parameters)
@@ -393,6 +393,16 @@ class TargetTestResult:
         )
         return str(moved.sort_values(["p", "gap"], ascending=False).index[0])
 
+    @cached_property
+    def common_growth(self) -> pd.DataFrame | None:
+        """Mean and bands by simulated year of the common rural growth (percent a year);
+        None without a macro draw."""
+        if self.macro is None:
+            return None
+        common = self.macro.common
+        years = [y for y in self.years if y in common.columns]
+        return bands(100 * np.expm1(common[years]))
+
     @property
     def shared_shock_correlation(self) -> float:
         """Correlation across replications of Yunnan's and the nation's target-year log
@@ -491,70 +501,6 @@ class TargetTestResult:
             "national": observed_series(NATIONAL_SERIES, self.as_of),
         }
 
-    # --- words ------------------------------------------------------------------------------
-
-    def report(self) -> str:
-        """The result in plain language, every figure computed from the replications."""
-        from simulation.montecarlo.summary import target_report
-
-        return target_report(self)
-
-    def summary(self) -> dict:
-        """The content of ``summary.json``."""
-        from simulation.montecarlo.summary import summary_dict
-
-        return summary_dict(self)
-
-
-def run_target_test(
-    scenario_path: str | Path,
-    population: Any,
-    replications: int = 200,
-    seed: int = 0,
-    workers: int = 1,
-    scheduler: Any = None,
-    attribution_replications: int | None = None,
-    progress: bool = False,
-    target_year: int = 2024,
-    targeting: str | None = None,
-    risk_scorer: Any = None,
-) -> TargetTestResult:
-    """Load a scenario file and run its target test (the entry point of ``make demo``).
-
-    Parameters
-    ----------
-    scenario_path : str or Path
-        Scenario YAML (``scenarios/action_plan.yaml``).
-    population : simulation.Population
-        Starting population, built once with ``Population.from_panel``.
-    replications, seed, workers, scheduler, attribution_replications, progress, target_year
-        See :class:`TargetTest` and :class:`~.replications.ReplicationRunner`.
-    targeting, risk_scorer
-        The monitoring targeting rule (default: the scenario's) and, for ``risk``, the
-        scorer (:func:`simulation.risk.risk_scorer`).
-
-    Returns
-    -------
-    TargetTestResult
-        Call ``.report()`` for the plain-language answer.
-    """
-    from simulation.montecarlo.compare import compare_scenarios  # compare imports this module
-
-    comparison = compare_scenarios(
-        [scenario_path],
-        population,
-        replications=replications,
-        seed=seed,
-        workers=workers,
-        scheduler=scheduler,
-        attribution_replications=attribution_replications,
-        progress=progress,
-        target_year=target_year,
-        targeting=targeting,
-        risk_scorer=risk_scorer,
-    )
-    return comparison.results[0]
-
 
 __all__ = [
     "INCOME_COLUMNS",
@@ -564,5 +510,4 @@ __all__ = [
     "TargetTestResult",
     "bands",
     "replicate",
-    "run_target_test",
 ]

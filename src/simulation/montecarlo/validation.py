@@ -14,6 +14,8 @@ household dynamics estimated from it, and the simulation's trend (the calibratio
 
 Each prediction is scored by its error and whether the published value falls inside its 80 %
 and 95 % bands. Separate from the in-sample calibration check (``simulate backtest``).
+A :class:`Validation` is a plain result; its words and ``validation.json`` are
+:func:`.report.validation_report` and :func:`.summary.validation_summary`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.synthetic import synthesize_panel
 from forecast.targets import (
     FORECASTERS,
     NATIONAL_SERIES,
@@ -33,6 +36,8 @@ from forecast.targets import (
     chosen_model,
     published_series,
 )
+from simulation import load_scenario
+from simulation.montecarlo.replications import ReplicationRunner
 from simulation.montecarlo.target import TargetTest
 
 SERIES_ORIGINS: tuple[int, ...] = (2019, 2020, 2021)
@@ -114,9 +119,6 @@ def validate_simulation(
         One row per scenario and side (``yunnan``, ``national``), scored like
         :func:`validate_series`.
     """
-    from simulation import load_scenario
-    from simulation.montecarlo.replications import ReplicationRunner
-
     origin = population.as_of
     year = origin + 1
     data = published_series()
@@ -164,57 +166,14 @@ def validate_simulation(
 
 @dataclass(frozen=True)
 class Validation:
-    """The series and simulation validations, and their words."""
+    """The series and simulation validations (tables as returned by :func:`validate_series`
+    and :func:`validate_simulation`) and how they were run."""
 
     series: pd.DataFrame
     simulation: pd.DataFrame
     replications: int
     seed: int
     households: int | None
-
-    def summary(self) -> dict:
-        """Content of ``validation.json`` (plain types)."""
-        return {
-            "what": "out-of-sample: every origin refits with no value after it",
-            "replications": self.replications,
-            "seed": self.seed,
-            "households": self.households,
-            "series": _records(self.series),
-            "simulation": _records(self.simulation),
-            "series_scores": _records(series_scores(self.series)),
-        }
-
-    def report(self) -> str:
-        """Plain-language validation report."""
-        lines = ["Out-of-sample validation (no value after each origin is read)", ""]
-        if not self.simulation.empty:
-            lines.append("Simulation, the year after the origin:")
-            for row in self.simulation.itertuples():
-                lines.append(
-                    f"  {row.scenario:<12} {row.side:<8} from {row.origin}: predicted "
-                    f"{row.predicted:,.0f} (80 % {row.lower_80:,.0f}-{row.upper_80:,.0f}), "
-                    f"published {row.year} {row.published:,.0f}: error {row.error:+.1%}, "
-                    f"{'inside' if row.in_80 else 'OUTSIDE'} the 80 % band, "
-                    f"{'inside' if row.in_95 else 'OUTSIDE'} the 95 % band"
-                )
-            lines.append("")
-        lines.append("Published series, with the model chosen at each origin:")
-        for row in self.series.itertuples():
-            lines.append(
-                f"  {row.series:<44} {row.origin}->{row.year} ({row.model}): error "
-                f"{row.error:+.1%}, 80 % {'in' if row.in_80 else 'OUT'}, "
-                f"95 % {'in' if row.in_95 else 'OUT'}"
-            )
-        scores = series_scores(self.series)
-        if not scores.empty:
-            lines.append("")
-            for horizon, row in scores.iterrows():
-                lines.append(
-                    f"  horizon {horizon}: {int(row['n'])} predictions, mean absolute error "
-                    f"{row['mape']:.1%}, inside 80 % band {row['coverage_80']:.0%}, "
-                    f"inside 95 % band {row['coverage_95']:.0%}"
-                )
-        return "\n".join(lines)
 
 
 def series_scores(series: pd.DataFrame) -> pd.DataFrame:
@@ -229,21 +188,9 @@ def series_scores(series: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    if frame.empty:
-        return []
-    plain = frame.reset_index() if frame.index.name else frame
-    return [
-        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
-        for row in plain.to_dict(orient="records")
-    ]
-
-
 def validation_population_frame(households: int, panel_seed: int, origin: int) -> pd.DataFrame:
     """The synthetic panel a validation from ``origin`` starts from: calibrated only to
     figures published up to ``origin``."""
-    from forecast.synthetic import synthesize_panel
-
     return synthesize_panel(households, seed=panel_seed, as_of=origin)
 
 

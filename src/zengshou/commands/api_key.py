@@ -6,6 +6,7 @@ import click
 
 
 def _keys_file():
+    # lazy: keeps zengshou --help fast
     from api.settings import Settings
 
     return Settings().keys_file()  # read fresh: the file the service will read
@@ -25,6 +26,7 @@ def api_key() -> None:
 @click.option("--label", default="", help="Who holds the key, e.g. 'county platform 530102'.")
 def create(scope: str, label: str) -> None:
     """Create a key, store its hash, and print the key (shown this once only)."""
+    # lazy: keeps zengshou --help fast
     from api.security import create_key
 
     path = _keys_file()
@@ -40,6 +42,7 @@ def create(scope: str, label: str) -> None:
 @api_key.command("list")
 def list_keys() -> None:
     """List key ids, scopes, creation dates and labels (never the keys)."""
+    # lazy: keeps zengshou --help fast
     from api.security import read_key_file
 
     path = _keys_file()
@@ -56,6 +59,7 @@ def list_keys() -> None:
 @click.argument("key_id")
 def revoke(key_id: str) -> None:
     """Revoke the key whose id (from 'list') starts with KEY_ID."""
+    # lazy: keeps zengshou --help fast
     from api.security import revoke_key
 
     try:

@@ -16,6 +16,7 @@ def data() -> None:
 @data.command()
 def schema() -> None:
     """Print the panel schema: every column with its type, unit, valid range and meaning."""
+    # lazy: keeps zengshou --help fast
     from forecast.schema import describe_schema
 
     click.echo(describe_schema())
@@ -33,6 +34,7 @@ def schema() -> None:
 )
 def validate(file: Path, mapping: Path | None, limit: int) -> None:
     """Validate FILE (CSV or Parquet) against the schema; exit 1 if it is invalid."""
+    # lazy: keeps zengshou --help fast
     from forecast.panel import PanelValidationError, load_panel
 
     try:
@@ -64,6 +66,7 @@ def validate(file: Path, mapping: Path | None, limit: int) -> None:
 )
 def synth(households: int, seed: int, as_of: int, out: Path | None) -> None:
     """Write a synthetic Yunnan household panel calibrated to published statistics."""
+    # lazy: keeps zengshou --help fast
     from forecast.calibration import calibration_report, format_report
     from forecast.paths import generated_dir
     from forecast.synthetic import synthesize_panel
@@ -82,6 +85,7 @@ def synth(households: int, seed: int, as_of: int, out: Path | None) -> None:
 )
 def report(file: Path, mapping: Path | None) -> None:
     """Print a panel's weighted aggregates against the published statistics."""
+    # lazy: keeps zengshou --help fast
     from forecast.calibration import calibration_report, format_report
     from forecast.panel import PanelValidationError, load_panel
 

@@ -51,14 +51,15 @@ def demo(households: int, replications: int, seed: int, workers: int) -> None:
     _quiet_mlflow()
     import pandas as pd
 
+    # lazy: keeps zengshou --help fast
     from forecast import tracking
     from forecast.backtesting import backtest, summarize
     from forecast.calibration import calibration_report, format_report
     from forecast.forecasters import make_forecaster
     from forecast.paths import generated_dir, project_root
-    from forecast.risk import train_and_register
     from forecast.synthetic import synthesize_panel
     from forecast.targets import FORECASTERS, NATIONAL_SERIES, chosen_model, published_series
+    from zengshou.workflows import train_and_register
 
     click.echo(
         f"zengshou demo: {households:,} households, seed {seed}; MLflow store {tracking.tracking_uri()}"
@@ -116,9 +117,11 @@ def demo(households: int, replications: int, seed: int, workers: int) -> None:
         f"Action plan and baseline simulated from as-of 2022 to December 2024: "
         f"{replications} replications each, common random numbers, against national paths",
     )
+    from forecast.provenance import population_fingerprint
     from simulation import Population
-    from simulation.montecarlo import compare_scenarios, record_target_test
-    from simulation.montecarlo.summary import population_fingerprint
+    from simulation.montecarlo import compare_scenarios
+    from simulation.montecarlo.record import record_target_test
+    from simulation.montecarlo.report import comparison_report, target_report
 
     population = Population.from_panel(panel, as_of=2022)
     scenarios = [
@@ -137,8 +140,8 @@ def demo(households: int, replications: int, seed: int, workers: int) -> None:
     for result in comparison.results:
         record_target_test(result, out / result.name, data_fingerprint=fingerprint)
     _done(started)
-    click.echo("\n" + comparison.results[-1].report())
-    click.echo("\n" + comparison.report())
+    click.echo("\n" + target_report(comparison.results[-1]))
+    click.echo("\n" + comparison_report(comparison))
     click.echo(
         f"\nsummary.json and plots: {out.relative_to(project_root())}/; runs recorded in MLflow"
     )

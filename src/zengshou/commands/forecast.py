@@ -82,6 +82,7 @@ def backtest(
     """Rolling-origin backtest of panel forecasters on any long panel; prints the table."""
     import pandas as pd
 
+    # lazy: keeps zengshou --help fast
     from forecast import tracking
     from forecast.backtesting import backtest as run_backtest
     from forecast.backtesting import summarize
@@ -155,6 +156,7 @@ def train(
     """Fit one forecaster on a panel file and log it, with its data fingerprint, to MLflow."""
     import time
 
+    # lazy: keeps zengshou --help fast
     from forecast import tracking
     from forecast.forecasters import make_forecaster
 
@@ -197,6 +199,7 @@ def series(
     name: str, until: int | None, since: int | None, horizon: int, with_backtest: bool
 ) -> None:
     """Forecast the published yearly series NAME (see data/public_statistics.yaml)."""
+    # lazy: keeps zengshou --help fast
     from forecast.series import backtest_series, fit_growth, forecast_series, load_series
 
     try:
@@ -244,6 +247,7 @@ def targets(
 
     import pandas as pd
 
+    # lazy: keeps zengshou --help fast
     from forecast import target_report, targets
     from forecast.macro import cut
 
@@ -301,6 +305,7 @@ def _echo_backtest(cases, table, by_series, horizon: int) -> None:
 
 def _echo_forecasts(data, forecasts, chosen: str, origin: int) -> None:
     """Each model's median and 80 % band for the target year, per side of the target."""
+    # lazy: keeps zengshou --help fast
     from forecast.target_report import TARGET_YEAR
     from forecast.targets import MODELS, NATIONAL_SERIES, YUNNAN_SERIES
 
@@ -323,8 +328,10 @@ def _echo_forecasts(data, forecasts, chosen: str, origin: int) -> None:
 
 
 def _log_targets(cases, choice, summary, data, by_series, forecasts, until, horizon) -> None:
+    # lazy: keeps zengshou --help fast
     from forecast import target_report, tracking
     from forecast.paths import data_file
+    from forecast.provenance import file_fingerprint
 
     params = {
         "until": until if until is not None else "all",
@@ -334,8 +341,8 @@ def _log_targets(cases, choice, summary, data, by_series, forecasts, until, hori
         "chosen_model": choice.model,
         "rule": choice.rule,
         "target_year": target_report.TARGET_YEAR,
-        "statistics_sha256": tracking.file_fingerprint(data_file("public_statistics.yaml")),
-        "macro_settings_sha256": tracking.file_fingerprint(data_file("macro.yaml")),
+        "statistics_sha256": file_fingerprint(data_file("public_statistics.yaml")),
+        "macro_settings_sha256": file_fingerprint(data_file("macro.yaml")),
     }
     run_id = tracking.log_target_backtest(
         choice.table,

@@ -15,6 +15,7 @@ def risk() -> None:
 
 
 def _load(panel: Path, mapping: Path | None):
+    # lazy: keeps zengshou --help fast
     from forecast.panel import PanelValidationError, load_panel
 
     try:
@@ -77,8 +78,9 @@ def train(
 
     The first registered version becomes the champion; later ones wait for `risk promote`.
     """
-    from forecast.risk import train_and_register
+    # lazy: keeps zengshou --help fast
     from forecast.tracking import RISK_MODEL_NAME, describe_registered_model
+    from zengshou.workflows import train_and_register
 
     panel = _load(panel_file, mapping)
     try:
@@ -120,6 +122,7 @@ def train(
 @click.option("--alias", default="champion", show_default=True)
 def promote(version: str, alias: str) -> None:
     """Point the alias (default champion) at VERSION of household-risk."""
+    # lazy: keeps zengshou --help fast
     from forecast.tracking import RISK_MODEL_NAME, set_risk_alias
 
     try:
@@ -147,6 +150,7 @@ def promote(version: str, alias: str) -> None:
 @click.option("--top", default=10, show_default=True, help="Riskiest households to print.")
 def score(panel_file: Path, mapping: Path | None, alias: str, out: Path | None, top: int) -> None:
     """Score every household of a panel with household-risk@ALIAS."""
+    # lazy: keeps zengshou --help fast
     from forecast.tracking import load_risk_model
 
     panel = _load(panel_file, mapping)
@@ -173,6 +177,7 @@ def score(panel_file: Path, mapping: Path | None, alias: str, out: Path | None, 
 @click.option("--version", "model_version", default=None, help="A version instead of an alias.")
 def describe(alias: str, model_version: str | None) -> None:
     """Print what a registered household-risk version is (JSON)."""
+    # lazy: keeps zengshou --help fast
     from forecast.tracking import describe_registered_model
 
     click.echo(json.dumps(describe_registered_model(alias, version=model_version), indent=2))
@@ -181,6 +186,7 @@ def describe(alias: str, model_version: str | None) -> None:
 @risk.command()
 def line() -> None:
     """Print the monitoring line per year with its source or assumption."""
+    # lazy: keeps zengshou --help fast
     from forecast.risk import monitoring_line
 
     current = monitoring_line()

@@ -38,6 +38,7 @@ def serve(host: str, port: int, workers: int, log_level: str, access_log: bool) 
     The model models:/household-risk@champion loads in the background: /health/live answers
     at once, /health/ready once the model is loaded and has passed a smoke prediction.
     """
+    # lazy: keeps zengshou --help fast
     import uvicorn
 
     uvicorn.run(

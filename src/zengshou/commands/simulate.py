@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from forecast.paths import project_root  # light: no heavy dependency
+
 FULL_HELP = "The whole province (households alleviated plus monitored, public_statistics)."
 TARGETING_OPTION = click.option(
     "--targeting",
@@ -45,6 +47,23 @@ def population_options(*, full: bool = True, as_of: int = 2022):
     return decorate
 
 
+def scenario_files_option(what: str):
+    """``--scenario`` (repeatable), defaulting to the baseline and the action plan."""
+    return click.option(
+        "--scenario",
+        "scenarios",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False),
+        help=f"{what} (repeatable) [default: baseline and action_plan].",
+    )
+
+
+def default_scenarios(scenarios) -> tuple:
+    """The scenario files given, or the baseline and the action plan."""
+    folder = project_root() / "scenarios"
+    return tuple(scenarios) or (folder / "baseline.yaml", folder / "action_plan.yaml")
+
+
 def runner_options(command):
     """Options that choose where replications run: local processes or a Dask cluster."""
     command = click.option(
@@ -67,6 +86,7 @@ def load_population(
     ``households=None`` means the whole province. With ``with_frame`` return
     ``(population, panel_frame)``.
     """
+    # lazy: keeps zengshou --help fast
     from simulation import Population
     from simulation.population import full_province_households
 
@@ -87,9 +107,13 @@ def scorer_if_needed(targetings, frame, as_of: int, risk_model: str):
     """The risk scorer, trained or loaded once here in the parent, if any run targets risk."""
     if "risk" not in targetings:
         return None
+    # lazy: keeps zengshou --help fast
     from simulation.risk import risk_scorer
+    from zengshou.workflows import registered_risk_scorer
 
     try:
+        if risk_model == "registered":
+            return registered_risk_scorer(frame, as_of)
         return risk_scorer(frame, as_of, risk_model)
     except Exception as error:  # no registered model, no MLflow store, too short a panel
         raise click.ClickException(f"--risk-model {risk_model}: {error}") from error
@@ -143,6 +167,7 @@ def run(
     """Run SCENARIO: one replication (monthly means by source, annual figures), or with
     --replications the Monte Carlo test of the 2024 target (report, summary.json, plots,
     MLflow record)."""
+    # lazy: keeps zengshou --help fast
     from simulation import ScenarioError, load_scenario
     from simulation import simulate as simulate_one
     from simulation.report import format_replication
@@ -205,6 +230,7 @@ def calibrate(scenario, households, panel, panel_seed, seed, write) -> None:
     """Fit the trend shifts from as-of 2021 and print simulated against published 2022."""
     from pathlib import Path
 
+    # lazy: keeps zengshou --help fast
     from simulation import load_scenario
     from simulation.calibration import calibrate as fit
     from simulation.calibration import write_calibration
@@ -239,6 +265,7 @@ def _show_progress() -> bool:
 def _out_dir(out: str | None, name: str):
     from pathlib import Path
 
+    # lazy: keeps zengshou --help fast
     from forecast.paths import generated_dir
 
     return Path(out) if out else generated_dir() / "runs" / name
@@ -258,8 +285,11 @@ def _target_test(
     risk_scorer=None,
 ) -> None:
     """Run, report, write and record the Monte Carlo target test of one scenario."""
-    from simulation.montecarlo import TargetTest, record_target_test
-    from simulation.montecarlo.summary import population_fingerprint
+    # lazy: keeps zengshou --help fast
+    from forecast.provenance import population_fingerprint
+    from simulation.montecarlo import TargetTest
+    from simulation.montecarlo.record import record_target_test
+    from simulation.montecarlo.report import target_report
 
     test = TargetTest(
         spec,
@@ -271,7 +301,7 @@ def _target_test(
         risk_scorer=risk_scorer,
     )
     result = test.run(population, workers=workers, scheduler=scheduler, progress=_show_progress())
-    click.echo(result.report())
+    click.echo(target_report(result))
     files, run_id = record_target_test(
         result,
         _out_dir(out, spec.name),
@@ -318,10 +348,13 @@ def compare(
     risk_model,
 ) -> None:
     """Run SCENARIOS with common random numbers and print them side by side."""
+    # lazy: keeps zengshou --help fast
+    from forecast.provenance import population_fingerprint
     from simulation import ScenarioError, load_scenario
-    from simulation.montecarlo import compare_scenarios, record_target_test
+    from simulation.montecarlo import compare_scenarios
     from simulation.montecarlo.plots import comparison_chart
-    from simulation.montecarlo.summary import population_fingerprint
+    from simulation.montecarlo.record import record_target_test
+    from simulation.montecarlo.report import comparison_report
 
     try:
         rules = {targeting} if targeting else {load_scenario(p).targeting for p in scenarios}
@@ -346,7 +379,7 @@ def compare(
         )
     except ScenarioError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(comparison.report())
+    click.echo(comparison_report(comparison))
     folder = _out_dir(out, "compare")
     folder.mkdir(parents=True, exist_ok=True)
     comparison.table.to_csv(folder / "comparison.csv")
@@ -368,13 +401,7 @@ def compare(
 
 
 @simulate.command()
-@click.option(
-    "--scenario",
-    "scenarios",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Scenario to backtest (repeatable) [default: baseline and action_plan].",
-)
+@scenario_files_option("Scenario to backtest")
 @click.option("--replications", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=1, show_default=True)
 @population_options(full=False, as_of=2021)
@@ -384,12 +411,11 @@ def backtest(
 ) -> None:
     """From an earlier as-of year, simulate the next year and compare with the published
     figure (as of 2021: 2022 against 14,147 yuan)."""
-    from forecast.paths import project_root
+    # lazy: keeps zengshou --help fast
     from simulation.montecarlo import backtest as run_backtest
-    from simulation.montecarlo import backtest_report
+    from simulation.montecarlo.report import backtest_report
 
-    folder = project_root() / "scenarios"
-    paths = scenarios or (folder / "baseline.yaml", folder / "action_plan.yaml")
+    paths = default_scenarios(scenarios)
     population = load_population(households, panel, panel_seed, as_of)
     try:
         table = run_backtest(
@@ -408,13 +434,7 @@ def backtest(
 
 
 @simulate.command()
-@click.option(
-    "--scenario",
-    "scenarios",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Scenario simulated from the origin (repeatable) [default: baseline and action_plan].",
-)
+@scenario_files_option("Scenario simulated from the origin")
 @click.option("--replications", default=30, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=1, show_default=True)
 @click.option("--households", default=20_000, show_default=True, help="Synthetic panel size.")
@@ -449,23 +469,20 @@ def validate(
     """Out-of-sample validation: replay pseudo-real time from each origin, refitting every
     part that learns from data with no later value, and score the predictions of the years
     published since (Yunnan and the nation from 2021; the rural series from 2019-2021)."""
-    import json
-
-    from forecast import tracking
-    from forecast.paths import project_root
+    # lazy: keeps zengshou --help fast
+    from forecast.provenance import population_fingerprint
     from simulation import Population
-    from simulation.montecarlo.summary import population_fingerprint
+    from simulation.montecarlo.record import record_validation
+    from simulation.montecarlo.report import validation_report
     from simulation.montecarlo.validation import (
         SERIES_ORIGINS,
         Validation,
-        series_scores,
         validate_series,
         validate_simulation,
         validation_population_frame,
     )
 
-    folder = project_root() / "scenarios"
-    paths = scenarios or (folder / "baseline.yaml", folder / "action_plan.yaml")
+    paths = default_scenarios(scenarios)
     population = Population.from_panel(
         validation_population_frame(households, panel_seed, origin), as_of=origin
     )
@@ -483,35 +500,16 @@ def validate(
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     validation = Validation(series, simulation, replications, seed, households)
-    click.echo(validation.report())
-    folder_out = _out_dir(out, "validation")
-    folder_out.mkdir(parents=True, exist_ok=True)
-    path = folder_out / "validation.json"
-    path.write_text(json.dumps(validation.summary(), indent=2), encoding="utf-8")
-    metrics = {}
-    for row in simulation.itertuples():
-        key = f"{row.scenario}.{row.side}.{row.year}"
-        metrics[f"{key}.error"] = row.error
-        metrics[f"{key}.in_80"] = float(row.in_80)
-    for horizon, row in series_scores(series).iterrows():
-        metrics[f"series.h{horizon}.mape"] = row["mape"]
-        metrics[f"series.h{horizon}.coverage_80"] = row["coverage_80"]
-        metrics[f"series.h{horizon}.coverage_95"] = row["coverage_95"]
-    run_id = tracking.log_simulation_run(
-        experiment_name="simulation-validation",
-        run_name=f"validate-{origin}-R{replications}-s{seed}",
-        scenario_files=[str(p) for p in paths],
+    click.echo(validation_report(validation))
+    path, run_id = record_validation(
+        validation,
+        _out_dir(out, "validation"),
+        scenario_files=paths,
         params={
             "origin": origin,
             "series_origins": ",".join(str(o) for o in (series_origins or SERIES_ORIGINS)),
-            "households": households,
             "panel_seed": panel_seed,
-            "seed": seed,
         },
-        seeds=[seed],
         data_fingerprint=population_fingerprint(population),
-        metrics=metrics,
-        artifacts=[path],
-        tags={"zengshou.kind": "validation"},
     )
     click.echo(f"\nwrote {path}\nMLflow run {run_id} (experiment simulation-validation)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from forecast.risk import train_risk_model
 from forecast.schema import MEASURES
 
 
@@ -49,8 +50,6 @@ def make_history():
 @pytest.fixture(scope="session")
 def trained(synthetic_panel):
     """The logistic model and its evaluation (boosted challenger included), trained once."""
-    from forecast.risk import train_risk_model
-
     return train_risk_model(synthetic_panel, train_until=2020, evaluate_year=2022)
 
 

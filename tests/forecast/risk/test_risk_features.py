@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -80,9 +82,12 @@ def test_optional_columns_may_be_absent_or_missing(make_history):
         (lambda r: r.assign(year=[2022, 2022]), r"row 1 .*duplicate \(household_id, year\)"),
         (
             lambda r: r.assign(key_county=["none", "county"]),
-            r"row 1 \(household_id='A', year=2022\): key_county='county' is not one of",
+            r"row 1 \(household_id='A', year=2022\): key_county is 'county', not one of",
         ),
-        (lambda r: r.assign(labour_force=[2, 5]), r"row 1 .*labour_force between 0 and members"),
+        (
+            lambda r: r.assign(labour_force=[2, 5]),
+            r"row 1 .*labour_force must be between 0 and members",
+        ),
         (lambda r: r.assign(wage_income=[1.0, np.nan]), r"row 1 .*wage_income is missing"),
         (lambda r: r.assign(household_id=[1, 1]), "household_id must be a string"),
         (lambda r: r.iloc[:0], "no rows"),
@@ -96,3 +101,37 @@ def test_bad_rows_are_refused_naming_row_and_field(make_history, spoil, message)
 def test_a_year_without_a_monitoring_line_is_refused(make_history):
     with pytest.raises(HistoryError, match="no value for year 2036"):
         compute_features(make_history("A", [2035]))
+
+
+@pytest.mark.parametrize(
+    ("spoil", "place"),
+    [
+        (lambda r: r.assign(wage_income=[1.0, np.nan]), (1, "B", 2022, "wage_income")),
+        (lambda r: r.assign(key_county=["none", "county"]), (1, "B", 2022, "key_county")),
+        (lambda r: r.assign(labour_force=[2, 5]), (1, "B", 2022, "labour_force")),
+        (lambda r: r.assign(members=[4, 0], labour_force=0), (1, "B", 2022, "members")),
+        (lambda r: r.assign(year=[2022, 2022]), (1, "B", 2022, None)),
+        (lambda r: r.assign(year=[2034, 2035]), (1, "B", 2035, "year")),
+        (lambda r: r.assign(wage_income=["a", "b"]), (None, None, None, "wage_income")),
+        (lambda r: r.drop(columns=["wage_income"]), (None, None, None, None)),
+    ],
+)
+def test_refusals_carry_row_household_year_and_field(make_history, spoil, place):
+    with pytest.raises(HistoryError) as caught:
+        compute_features(spoil(make_history("B", [2021, 2022])))
+    error = caught.value
+    assert (error.row, error.household_id, error.year, error.field) == place
+    assert error.reason and str(error).endswith(error.reason)
+
+
+def test_a_refusal_keeps_its_attributes_across_processes(make_history):
+    with pytest.raises(HistoryError) as caught:
+        compute_features(make_history("A", [2021, 2022]).assign(wage_income=[1.0, np.nan]))
+    copied = pickle.loads(pickle.dumps(caught.value))
+    assert str(copied) == str(caught.value)
+    assert (copied.row, copied.household_id, copied.year, copied.field) == (
+        1,
+        "A",
+        2022,
+        "wage_income",
+    )

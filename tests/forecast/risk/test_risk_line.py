@@ -8,6 +8,7 @@ import yaml
 
 from forecast.paths import data_file
 from forecast.risk import load_monitoring_line, monitoring_line
+from forecast.sourced import SourcedError
 
 
 def test_shipped_line_has_the_published_values_and_a_version():
@@ -33,8 +34,9 @@ def test_every_year_states_its_source_or_assumption():
 
 @pytest.mark.parametrize("year", [2015, 2036])
 def test_years_outside_the_line_are_refused(year):
-    with pytest.raises(ValueError, match=f"no value for year {year}"):
+    with pytest.raises(SourcedError, match=f"no value for year {year}") as error:
         monitoring_line(year)
+    assert error.value.file == data_file("monitoring_line.yaml")
 
 
 def _shipped() -> dict:
@@ -81,6 +83,7 @@ def test_bad_line_files_are_refused_naming_file_and_key(tmp_path, spoil, message
     spoil(raw)
     path = tmp_path / "line.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    with pytest.raises(ValueError, match=message) as error:
+    with pytest.raises(SourcedError, match=message) as error:
         load_monitoring_line(path)
-    assert str(path) in str(error.value)
+    assert error.value.file == path and str(path) in str(error.value)
+    assert f"{error.value.key}: {error.value.reason}" in str(error.value)

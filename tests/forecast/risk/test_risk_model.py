@@ -6,8 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.risk import BANDS, FEATURE_NAMES, OUTPUT_COLUMNS, monitoring_line
+from forecast.paths import data_file
+from forecast.risk import BANDS, FEATURE_NAMES, OUTPUT_COLUMNS, monitoring_line, train_risk_model
 from forecast.risk.features import compute_features
+from forecast.risk.policy import load_risk_policy, risk_policy
+from forecast.risk.reasons import MAX_REASONS, RENDERERS
 
 
 def test_quality_bars_on_the_synthetic_panel(trained):
@@ -125,8 +128,6 @@ def test_a_wage_fall_is_said_in_words(trained, make_history):
 
 
 def test_same_seed_same_boosted_model(trained, synthetic_panel, recent):
-    from forecast.risk import train_risk_model
-
     again, _ = train_risk_model(synthetic_panel, kind="boosting", compare=False)
     first = trained[1]["models"]["boosting"]
     X = compute_features(recent).values
@@ -135,8 +136,6 @@ def test_same_seed_same_boosted_model(trained, synthetic_panel, recent):
 
 @pytest.mark.parametrize("kind", ["logistic", "boosting"])
 def test_no_reason_of_a_high_risk_household_names_a_risk_lowering_factor(trained, recent, kind):
-    from forecast.risk.reasons import MAX_REASONS
-
     model = trained[1]["models"][kind]
     features = compute_features(recent, model.line_)
     high = model.predict_proba(features.values) >= model.band_edges[1]
@@ -155,15 +154,10 @@ def test_no_reason_of_a_high_risk_household_names_a_risk_lowering_factor(trained
 
 
 def test_every_feature_has_a_reason_renderer():
-    from forecast.risk.reasons import RENDERERS
-
     assert set(RENDERERS) == set(FEATURE_NAMES), set(FEATURE_NAMES) ^ set(RENDERERS)
 
 
 def test_the_model_takes_its_policy_from_the_policy_file(trained, tmp_path):
-    from forecast.paths import data_file
-    from forecast.risk.policy import load_risk_policy, risk_policy
-
     model, _ = trained
     policy = risk_policy()
     assert policy == load_risk_policy(data_file("risk_policy.yaml"))
@@ -172,5 +166,5 @@ def test_the_model_takes_its_policy_from_the_policy_file(trained, tmp_path):
     bad = tmp_path / "policy.yaml"
     text = data_file("risk_policy.yaml").read_text(encoding="utf-8")
     bad.write_text(text.replace("value: 0.30\n  unit", "value: 1.5\n  unit"), encoding="utf-8")
-    with pytest.raises(ValueError, match="flag_probability out of range"):
+    with pytest.raises(ValueError, match="flag_probability: out of range"):
         load_risk_policy(bad)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib.metadata import version as package_version
 
 import mlflow
 import pandas as pd
@@ -12,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from forecast import tracking
+from forecast.risk import HistoryError
+from forecast.risk.policy import risk_policy
 from zengshou.cli import main
 
 
@@ -49,24 +52,19 @@ def test_description_reports_training_date_metrics_signature_and_line(registered
     required = {c["name"] for c in description["input_columns"] if c["required"]}
     assert {"household_id", "year", "wage_income"} <= required
     assert "weight" not in required
-    from forecast.risk.policy import risk_policy
 
     assert description["policy_version"] == risk_policy().version
     assert description["params"]["policy.band_edges"] == str(risk_policy().band_edges)
 
 
 def test_model_has_example_pinned_requirements_and_typed_inputs(registered):
-    from importlib.metadata import version
-
-    from mlflow.models import Model
-
     uri = "models:/household-risk@champion"
-    info = Model.load(uri)
+    info = mlflow.models.Model.load(uri)
     example = info.load_input_example(mlflow.artifacts.download_artifacts(uri))
     assert example is not None and example["household_id"].nunique() == 2
     requirements = mlflow.pyfunc.get_model_dependencies(uri)
     with open(requirements, encoding="utf-8") as handle:
-        assert f"zengshou=={version('zengshou')}" in handle.read().split()
+        assert f"zengshou=={package_version('zengshou')}" in handle.read().split()
     types = {c.name: str(c.type).removeprefix("DataType.") for c in info.get_input_schema().inputs}
     assert types["wage_income"] == "double" and types["household_id"] == "string"
     assert types["year"] == "long" and types["relocated"] == "boolean"
@@ -134,8 +132,6 @@ def test_cli_refuses_a_panel_that_does_not_exist(tmp_path, mlflow_store):
 
 
 def test_pyfunc_passes_on_field_level_errors(registered, recent):
-    from forecast.risk import HistoryError
-
     loaded = mlflow.pyfunc.load_model("models:/household-risk@champion")
     rows = recent[recent["household_id"] == recent["household_id"].iloc[0]].copy()
     rows.loc[rows.index[-1], "key_county"] = None

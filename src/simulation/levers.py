@@ -1,0 +1,191 @@
+"""How a lever reaches households, one small strategy per kind.
+
+A lever's YAML says what it is: how it reaches (``households``, ``villages``, a money
+``pool``), the kind of its effects (``add``, ``scale``, ``insurance``, ``pool``,
+``collective``) and what it marks (``marks: [tourism_village]``). :func:`strategy_for` picks
+the strategy from that, never from the lever's name, so a new lever of an existing kind is a
+YAML entry and nothing else.
+
+Every strategy draws from the lever's own named stream (``measure.<name>.<year>``), so
+switching one lever off leaves every other lever's draws unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from simulation import rules
+from simulation.agents import AllocationRound, County
+from simulation.scenario import ALL, Measure
+
+if TYPE_CHECKING:  # annotations only: the model imports this module
+    from simulation.model import Province
+
+
+class Allocation:
+    """What every strategy starts from: the lever's stream, the household state, who is
+    eligible and how many units the scale asks for this year."""
+
+    def __init__(self, model: Province, measure: Measure, year: int) -> None:
+        self.rng = rules.stream(model.seed, f"measure.{measure.name}.{year}")
+        self.state = model.household_state()
+        self.eligible = rules.eligible(measure, self.state)
+        self.weight = self.state["weight"]
+        self.per_unit = float(measure.reach_per_unit.value)
+        scale = measure.scale.at(year)
+        self.units = (
+            np.sum(self.weight[self.eligible]) / self.per_unit if scale == ALL else float(scale)
+        )
+        self.start_month = 12 * (year - model.first_year)
+        self.last_month = (
+            self.start_month
+            + 11
+            + int(measure.delay_months.value)
+            + int(measure.duration_months.value)
+        )
+
+
+class Strategy(Protocol):
+    def allocate(self, model: Province, measure: Measure, year: int) -> None: ...
+
+
+class HouseholdLever:
+    """Households picked by their counties (randomly or lowest income first), each granted
+    the lever's effects; a household holding a multi-year lever is not picked again."""
+
+    def allocate(self, model: Province, measure: Measure, year: int) -> None:
+        a = Allocation(model, measure, year)
+        eligible, w = a.eligible, a.weight
+        multi_year = int(measure.duration_months.value) > 12
+        if multi_year:  # a household trained, hired or lent to is not picked again
+            holding = model.holding.setdefault(measure.name, np.full(len(w), -1, dtype=np.int32))
+            eligible = eligible & (holding <= a.start_month)
+        eligible_weight = float(np.sum(w[eligible]))
+        quota = min(a.units * a.per_unit, eligible_weight)
+        share = quota / eligible_weight if eligible_weight > 0 else 0.0
+        uniform = a.rng.random(len(w))
+        job = AllocationRound(
+            measure, year, a.state, eligible, uniform, share, quota, eligible_weight
+        )
+        model.agents_by_type[County].do("allocate", job)
+        picked = model.collect_chosen()
+        model.choices[(measure.name, year)] = picked
+        if multi_year:
+            holding[picked] = a.last_month
+        units = float(np.sum(w[picked])) / a.per_unit
+        take = a.rng.random(len(w))[picked] < measure.take_up.value
+        model.grant_effects(measure, year, a.state, picked[take], a.rng, units, spread=True)
+
+
+class VillageLever:
+    """Villages picked by their counties among those with an eligible household and not
+    holding the lever; their households (who take it up) are granted its effects, and the
+    villages get the marks the lever declares."""
+
+    def allocate(self, model: Province, measure: Measure, year: int) -> None:
+        a = Allocation(model, measure, year)
+        villages = model.villages
+        uniform = a.rng.random(len(villages))
+        has_eligible = np.bincount(
+            a.state["village"], weights=a.weight * a.eligible, minlength=len(uniform)
+        )
+        free = np.array([v.levers.get(measure.name, -1) <= a.start_month for v in villages])
+        available = (has_eligible > 0) & free
+        weight_v = np.bincount(a.state["village"], weights=a.weight, minlength=len(uniform))
+        share_available = float(weight_v[available].sum() / weight_v.sum())
+        villages_available = model.spec.province["villages"].value * share_available
+        share = min(1.0, a.units * a.per_unit / villages_available) if villages_available else 0.0
+        job = AllocationRound(measure, year, a.state, available, uniform, share, 0.0, 0.0)
+        model.agents_by_type[County].do("choose_villages", job)
+        chosen = model.collect_chosen()
+        model.choices[(measure.name, year)] = chosen
+        members = np.zeros(len(villages), dtype=bool)
+        members[chosen] = True
+        for v in chosen:
+            if int(measure.duration_months.value) > 12:
+                villages[v].levers[measure.name] = a.last_month
+            villages[v].marks.update(measure.marks)
+        for mark in measure.marks:
+            model.households.mark(mark, np.array([mark in v.marks for v in villages]))
+        in_village = members[a.state["village"]]
+        take = a.rng.random(len(a.weight)) < measure.take_up.value
+        recipients = np.flatnonzero(a.eligible & in_village & take)
+        units = sum(villages[v].represents() for v in chosen) / a.per_unit
+        model.grant_effects(measure, year, a.state, recipients, a.rng, units, spread=False)
+
+
+class PoolLever:
+    """A sum of money spread over eligible households in proportion to their income from
+    the source it buys from (consumption aid: purchases of their products)."""
+
+    def allocate(self, model: Province, measure: Measure, year: int) -> None:
+        a = Allocation(model, measure, year)
+        yuan = a.units
+        ((source, _effect),) = measure.effects.items()
+        w = a.weight
+        base = np.where(a.eligible, np.maximum(a.state[source], 0.0), 0.0)
+        total = float(np.sum(w * base))
+        share = model.parameters[f"{measure.name}.{source}"]
+        recipients = np.flatnonzero(base > 0)
+        if total > 0:
+            amount = yuan * share * base[recipients] / total
+            start = a.start_month + int(measure.delay_months.value)
+            model.grant(
+                recipients,
+                start,
+                start + int(measure.duration_months.value),
+                rules.SOURCES.index(source),
+                amount,
+            )
+        model.reach[(measure.name, year)] += float(np.sum(w[recipients]))
+        model.spend(measure.name, year, yuan * float(measure.unit_cost.value), recipients)
+
+
+class CollectiveLever:
+    """Villages' collective income raised to the lever's minimum; a share of the top-up is
+    paid out to member households as dividends (property income)."""
+
+    def allocate(self, model: Province, measure: Measure, year: int) -> None:
+        a = Allocation(model, measure, year)
+        share_topped = a.units
+        minimum = measure.extra["collective_income_minimum"].value
+        per_village = model.spec.province["households_per_village"].value
+        ((source, _effect),) = measure.effects.items()
+        dividend_share = model.parameters[f"{measure.name}.{source}"]
+        chosen = a.rng.random(len(model.villages)) < share_topped
+        dividend = np.zeros(len(model.villages))
+        cost = 0.0
+        for v, village in enumerate(model.villages):
+            if chosen[v]:
+                gap = village.top_up(minimum)
+                dividend[v] = gap * dividend_share / per_village
+                cost += gap * village.represents()
+        hv = model.population.village
+        recipients = np.flatnonzero(dividend[hv] > 0)
+        start = a.start_month + int(measure.delay_months.value)
+        end = start + int(measure.duration_months.value)
+        model.grant(recipients, start, end, rules.SOURCES.index(source), dividend[hv][recipients])
+        model.reach[(measure.name, year)] += float(np.sum(model.population.weight[recipients]))
+        model.spend(measure.name, year, cost * float(measure.unit_cost.value), recipients)
+
+
+def strategy_for(measure: Measure) -> Strategy:
+    """The strategy of a lever, from how it reaches and the kind of its effects."""
+    if measure.reach == "pool":
+        return PoolLever()
+    if any(effect.kind == "collective" for effect in measure.effects.values()):
+        return CollectiveLever()
+    if measure.reach == "villages":
+        return VillageLever()
+    return HouseholdLever()
+
+
+def collective_lever(levers: dict[str, Measure]) -> Measure | None:
+    """The catalogue's lever of kind ``collective`` (its YAML holds the villages'
+    collective-income distribution), if any."""
+    for measure in levers.values():
+        if any(effect.kind == "collective" for effect in measure.effects.values()):
+            return measure
+    return None
