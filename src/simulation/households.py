@@ -4,6 +4,22 @@ A :class:`HouseholdBlock` holds any number of households. The vectorised model k
 whole province in one block; the reference model gives each household agent a block of one.
 Both step with the same :meth:`HouseholdBlock.step`, fed with random draws of the same shape
 per household, so they follow the same rules with different loops.
+
+A household's state that moves (:mod:`forecast.dynamics` estimates its rates from the panel):
+
+- income from each source is ``base x trend x exp(deviation - variance / 2 + correction)``:
+  ``base`` is the household's own level, the deviation an AR(1) that starts from the
+  household's observed as-of deviation from that level and fades at its type's persistence,
+  ``variance`` the variance of the noise added since the start (per household, so the noise
+  keeps a mean of one whatever types the household passes through) and ``correction``
+  keeps the population's mean where it was as the starting deviations fade
+  (:func:`simulation.rules.fading_correction`);
+- its type (labour group x monitored) changes each January: the labour group by a draw from
+  the panel's yearly transition matrix, the monitored flag by the monitoring system's
+  enrolment; the AR(1) parameters follow the current type;
+- a shock (illness on wage, disaster on operating income) has its full effect for its stated
+  duration, then the remaining effect decays at its recovery rate; a shock the household
+  reported in the as-of year is carried into the run as struck in the middle of that year.
 """
 
 from __future__ import annotations
@@ -12,10 +28,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forecast.dynamics import household_type_index
 from simulation import rules
 from simulation.rules import OPERATING, TRANSFER, WAGE
 
 NEVER = np.iinfo(np.int32).max
+# Columns that hold one value per source for every household, not one per household.
+SHARED_COLUMNS: tuple[str, ...] = ("deviation_correction",)
+# A shock reported in the as-of year is taken as struck in its middle: month -6 of the run.
+AS_OF_STRIKE_MONTH = -6
 
 
 @dataclass
@@ -28,13 +49,14 @@ class MonthContext:
     trend: np.ndarray  # (types, sources), log growth since the as-of year's middle
     rho_m: np.ndarray  # (types, sources)
     sigma_m: np.ndarray  # (types, sources)
-    variance: np.ndarray  # (types, sources), variance of the deviation this month
     illness_hazard: float
     illness_effect: float
     illness_duration: int
     disaster_hazard: float
     disaster_effect: float
     disaster_duration: int
+    illness_decay: float  # monthly share of the remaining effect kept after the full period
+    disaster_decay: float
     village_disaster_active: np.ndarray  # by village
     village_disaster_effect: float
     price_multiplier: float
@@ -55,7 +77,11 @@ class HouseholdBlock:
     columns : dict of str to ndarray
         ``weight``, ``members``, ``labour_force``, ``household_type``, ``county``, ``village``,
         ``key_county``, ``relocated``, ``monitored`` (one entry per household) and
-        ``income`` of shape (4, n).
+        ``income`` of shape (4, n). Optional: ``deviation`` (4, n), the observed as-of log
+        deviation from the household's level (NaN: none; default none),
+        ``deviation_correction`` (4, grid), the mean correction of fading deviations
+        (default none), and ``shocks`` (2, n), illness and disaster reported in the as-of
+        year (default none).
     years : int
         Number of simulated years (for the monitoring counters).
     """
@@ -65,12 +91,27 @@ class HouseholdBlock:
             setattr(self, key, value)
         n = len(self.weight)
         self.n = n
-        self.base = np.asarray(columns["income"], dtype=float)
-        self.income = self.base.copy()  # yearly rate this month
-        self.deviation = np.zeros((4, n))
+        # State that moves is copied: the columns may be the population's own arrays.
+        self.labour_force = np.array(columns["labour_force"], copy=True)
+        self.household_type = np.array(columns["household_type"], dtype=np.int8, copy=True)
+        income = np.asarray(columns["income"], dtype=float)
+        observed = np.asarray(columns.get("deviation", np.full((4, n), np.nan)), dtype=float)
+        self.correction_table = np.asarray(
+            columns.get("deviation_correction", np.zeros((4, 2))), dtype=float
+        )
+        self.known = np.isfinite(observed)  # a level and a starting deviation, (4, n)
+        self.deviation = np.where(self.known, observed, 0.0)
+        self.base = income * np.exp(-self.deviation)  # the household's own level
+        self.fade = np.ones((4, n))  # share of the starting deviation still there
+        self.variance = np.zeros((4, n))  # of the noise added since the start
+        self.income = income.copy()  # yearly rate this month
         self.annual = np.zeros((4, n))
         self.illness_until = np.full(n, -1, dtype=np.int32)
         self.disaster_until = np.full(n, -1, dtype=np.int32)
+        self.illness_log = np.zeros(n)  # log effect on wage this month
+        self.disaster_log = np.zeros(n)  # log effect on operating income this month
+        self.as_of_shocks = np.asarray(columns.get("shocks", np.zeros((2, n), dtype=bool)))
+        self._carried = False  # as-of shocks carried into the run (at month 0)
         self.insured_until = np.full(n, -1, dtype=np.int32)
         self.insured_cover = np.zeros(n)
         self.enrolled = np.asarray(columns["monitored"], dtype=bool).copy()
@@ -79,7 +120,7 @@ class HouseholdBlock:
         # the AR(1) noise of a single month is as large as a year's, so screening it against
         # the yearly line would flag hundreds of thousands of transient dips a year. The
         # window starts filled with the as-of year's income (the 12 months before month 0).
-        self.recent = np.repeat(self.base.sum(axis=0)[None, :], 12, axis=0)
+        self.recent = np.repeat(income.sum(axis=0)[None, :], 12, axis=0)
         self.under: np.ndarray | None = None  # set at month 0 from the as-of year's income
         self.under_since = np.full(n, -1, dtype=np.int32)
         self.detect_at = np.full(n, NEVER, dtype=np.int32)
@@ -145,18 +186,25 @@ class HouseholdBlock:
             (n,) uniforms on [0, 1).
         """
         k = ctx.month
+        if not self._carried:
+            self.carry_as_of_shocks(ctx)
         self.strike(ctx, draws)
         rho_m, sigma_m = self._per_household(ctx)
         rules.ar1_step(self.deviation, rho_m, sigma_m, draws["innovation"])
-        # Trend and the mean-one correction depend only on the type: compute 6 x 4, gather.
-        growth = rules.trend_growth(ctx.trend, ctx.variance)
-        income = rules.trend_income(self.base, growth.T[:, self.household_type], self.deviation)
-        ill = self.illness_until >= k
-        income[WAGE] *= rules.shock_multiplier(ctx.illness_effect, ill) * ctx.labour_multiplier
-        hit = self.disaster_until >= k
+        self.variance = rules.ar1_variance(self.variance, rho_m, sigma_m)
+        self.fade *= rho_m
+        log_trend = self._trend(ctx) + np.where(
+            self.known, rules.fading_correction(self.correction_table, self.fade), 0.0
+        )
+        income = rules.trend_income(
+            self.base, rules.trend_growth(log_trend, self.variance), self.deviation
+        )
+        ill = self.illness_log < 0
+        income[WAGE] *= rules.shock_multiplier(self.illness_log, ill) * ctx.labour_multiplier
+        hit = self.disaster_log < 0
         insured = np.where(self.insured_until >= k, self.insured_cover, 0.0)
         income[OPERATING] *= (
-            rules.shock_multiplier(ctx.disaster_effect, hit, insured)
+            rules.shock_multiplier(self.disaster_log, hit, insured)
             * rules.shock_multiplier(
                 ctx.village_disaster_effect, ctx.village_disaster_active[self.village], insured
             )
@@ -180,13 +228,73 @@ class HouseholdBlock:
             self._ar1_key = key
         return self._ar1
 
+    def _trend(self, ctx: MonthContext) -> np.ndarray:
+        """Log trend of each household's sources this month, shape (4, n)."""
+        first = ctx.trend[0]
+        if np.all(ctx.trend == first):  # the same for every type (the provincial path)
+            return np.broadcast_to(first[:, None], (4, self.n))
+        return ctx.trend.T[:, self.household_type]
+
+    def carry_as_of_shocks(self, ctx: MonthContext) -> None:
+        """Carry the shocks reported in the as-of year into the run (once, at month 0).
+
+        A household hit in the as-of year is taken as struck in its middle
+        (:data:`AS_OF_STRIKE_MONTH`): its full period and recovery continue from there, and
+        the shock's effect moves out of its observed deviation (which then holds only what
+        the AR(1) fades), so its income at the start is unchanged. Only sources with a known
+        deviation (positive as-of income) carry the shock.
+        """
+        self._carried = True
+        illness = (WAGE, ctx.illness_effect, ctx.illness_duration)
+        disaster = (OPERATING, ctx.disaster_effect, ctx.disaster_duration)
+        for flags, (source, effect, duration), until, log in (
+            (self.as_of_shocks[0], illness, self.illness_until, self.illness_log),
+            (self.as_of_shocks[1], disaster, self.disaster_until, self.disaster_log),
+        ):
+            hit = flags & self.known[source]
+            until[hit] = AS_OF_STRIKE_MONTH + duration - 1
+            log[hit] = effect
+            self.deviation[source, hit] -= effect
+
+    def transition(self, labour_transitions: np.ndarray, uniform: np.ndarray) -> None:
+        """January: move households between labour groups and set their types.
+
+        Parameters
+        ----------
+        labour_transitions : ndarray, shape (types, 3)
+            Yearly probability of each labour group given the type of the past year
+            (:meth:`forecast.dynamics.IncomeDynamics.transition_matrix`).
+        uniform : ndarray, shape (n,)
+            Uniforms on [0, 1) of the transitions stream.
+
+        The monitored half of the type is this year's enrolment (already set by
+        :meth:`VectorisedHouseholds.enrol`), not a draw. A household changing group gets
+        that group's count of workers (two for two or more), at most its members; one that
+        stays keeps its count.
+        """
+        cumulative = np.cumsum(labour_transitions, axis=1)[self.household_type]
+        group = (uniform[:, None] >= cumulative[:, :2]).sum(axis=1)
+        moved = group != np.clip(self.labour_force, 0, 2)
+        if moved.any():
+            workers = np.minimum(group[moved], self.members[moved])
+            self.labour_force[moved] = workers.astype(self.labour_force.dtype)
+        self.household_type = household_type_index(self.labour_force, self.enrolled)
+        self._ar1_key = None  # the AR(1) parameters follow the new types
+
     def strike(self, ctx: MonthContext, draws: dict[str, np.ndarray]) -> None:
-        """Household shocks: illness and disaster start with their monthly hazards."""
+        """Household shocks: illness and disaster start with their monthly hazards, hold
+        their full effect for their duration, then decay at their recovery rate."""
         k = ctx.month
         ill = (draws["illness"] < ctx.illness_hazard) & (self.illness_until < k)
         self.illness_until[ill] = k + ctx.illness_duration - 1
         hit = (draws["disaster"] < ctx.disaster_hazard) & (self.disaster_until < k)
         self.disaster_until[hit] = k + ctx.disaster_duration - 1
+        self.illness_log = rules.shock_effect(
+            self.illness_log, self.illness_until >= k, ctx.illness_effect, ctx.illness_decay
+        )
+        self.disaster_log = rules.shock_effect(
+            self.disaster_log, self.disaster_until >= k, ctx.disaster_effect, ctx.disaster_decay
+        )
 
     def rolling_per_capita(self) -> np.ndarray:
         """Per-capita net income of the last 12 months (yuan per person)."""
@@ -274,6 +382,9 @@ def household_columns(population) -> dict[str, np.ndarray]:
         "relocated": population.relocated,
         "monitored": population.monitored,
         "income": population.income,
+        "deviation": population.deviation,
+        "deviation_correction": population.deviation_correction,
+        "shocks": population.shocks,
     }
 
 
@@ -306,6 +417,11 @@ class VectorisedHouseholds:
         """Set the year's monitored households and their preventive support (yuan/year)."""
         self.block.enrolled = enrolled
         self.block.preventive = np.full(self.block.n, preventive)
+
+    def transition(self, labour_transitions: np.ndarray, rng: np.random.Generator) -> None:
+        """January: labour groups move with one draw per household of ``rng`` (the
+        ``households.transitions`` stream), types follow (:meth:`HouseholdBlock.transition`)."""
+        self.block.transition(labour_transitions, rng.random(self.block.n))
 
     def advance(self, ctx: MonthContext) -> None:
         """One month of every household, with the month's draws of the named streams."""

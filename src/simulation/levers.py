@@ -8,6 +8,11 @@ YAML entry and nothing else.
 
 Every strategy draws from the lever's own named stream (``measure.<name>.<year>``), so
 switching one lever off leaves every other lever's draws unchanged.
+
+An effect marked ``cumulative: true`` (the minimum-living standard, "raised every year") is a
+yearly raise: a year's entitlement holds every raise since the as-of year
+(:func:`raised_level`), so a household reached in the first and the second simulated year
+receives one raise, then two.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 
 from simulation import rules
 from simulation.agents import AllocationRound, County
-from simulation.scenario import ALL, Measure
+from simulation.scenario import ALL, Measure, Parameter
 
 if TYPE_CHECKING:  # annotations only: the model imports this module
     from simulation.model import Province
@@ -169,6 +174,32 @@ class CollectiveLever:
         model.grant(recipients, start, end, rules.SOURCES.index(source), dividend[hv][recipients])
         model.reach[(measure.name, year)] += float(np.sum(model.population.weight[recipients]))
         model.spend(measure.name, year, cost * float(measure.unit_cost.value), recipients)
+
+
+def raised_level(effect: Parameter, size: float, year: int, first_year: int) -> float:
+    """The effect's size granted in ``year``: one raise per simulated year for a cumulative one.
+
+    Parameters
+    ----------
+    effect : Parameter
+        A lever's effect; ``cumulative`` marks a yearly raise of an entitlement.
+    size : float
+        The replication's size of the effect (its draw, or the central value): one year's raise.
+    year, first_year : int
+        The year granted and the first simulated year (the year after the as-of year, whose
+        incomes already hold the raises up to it).
+
+    Returns
+    -------
+    float
+        ``size`` for an effect that does not accumulate; ``size x (year - first_year + 1)``
+        for one that does: the standard raised in each simulated year up to ``year``.
+    """
+    if not effect.cumulative:
+        return float(size)
+    if year < first_year:
+        raise ValueError(f"year {year} before the first simulated year {first_year}")
+    return float(size) * (year - first_year + 1)
 
 
 def strategy_for(measure: Measure) -> Strategy:

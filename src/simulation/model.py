@@ -16,7 +16,7 @@ import pandas as pd
 from simulation import rules
 from simulation.agents import County, MonitoringSystem, RiskScorer, Village
 from simulation.households import MonthContext, VectorisedHouseholds
-from simulation.levers import collective_lever, strategy_for
+from simulation.levers import collective_lever, raised_level, strategy_for
 from simulation.population import Population
 from simulation.results import ReplicationResult
 from simulation.scenario import TARGETING, Measure, Scenario
@@ -161,13 +161,35 @@ class Province(mesa.Model):
             )
         for i, year in enumerate(range(population.as_of + 1, last_year + 1)):
             self.parameters[f"trend.{year}"] = float(self.trend_path[i])
-        arrays = population.dynamics.arrays()
+        dynamics = population.dynamics
+        arrays = dynamics.arrays()
         # Optional shifts of a source's trend (log points a year; in-sample calibration).
         self.trend_shift = np.array(
             [self.parameters.get(f"calibration.{s}_drift_shift", 0.0) for s in rules.SOURCES]
         )
         self.rho_m, self.sigma_m = rules.monthly_ar1(arrays["rho"], arrays["sigma"])
-        self.variance = np.zeros_like(arrays["rho"])
+        # Types that move: labour groups each January from the panel's yearly matrix, drawn
+        # from a stream of their own so every other stream's draws stay as they were.
+        self.labour_transitions = dynamics.transition_matrix()
+        self.transitions_stream = rules.stream(self.seed, "households.transitions")
+        # Shocks that recover: after its full period a shock's remaining effect decays at a
+        # yearly rate, from the panel (the share of the shock-year effect recovered the next
+        # year, turned into the rule's rate) or stated.
+        s = self.spec.shocks
+        self.shock_decay = {}
+        for shock, source in (("illness", "wage"), ("disaster", "operating")):
+            stated = s[f"{shock}_recovery_rate"].value
+            if stated == "panel":
+                recovered = dynamics.shock_recovery.loc[shock, source]
+                rate = (
+                    rules.recovery_rate(recovered, int(s[f"{shock}_duration"].value))
+                    if np.isfinite(recovered)
+                    else float(s[f"{shock}_recovery_rate_fallback"].value)
+                )
+            else:
+                rate = float(stated)
+            self.parameters[f"shocks.{shock}_recovery_rate"] = float(rate)
+            self.shock_decay[f"{shock}_decay"] = rules.monthly_decay(rate)
 
     def _shock_parameters(self, population: Population) -> None:
         s, dyn = self.spec.shocks, population.dynamics
@@ -267,7 +289,8 @@ class Province(mesa.Model):
         return self.first_year + self.month // 12
 
     def start_year(self) -> None:
-        """January: monitoring enrolment, labour-demand shock, allocation of every lever."""
+        """January: monitoring enrolment, household types, labour-demand shock, allocation
+        of every lever."""
         year = self.year
         enrolled = self.monitoring.enrol(year)
         w = self.population.weight
@@ -279,6 +302,7 @@ class Province(mesa.Model):
         )
         self.reach[("monitoring", year)] += float(np.sum(w[enrolled]))
         self.households.enrol(enrolled, self.monitoring.preventive)
+        self.households.transition(self.labour_transitions, self.transitions_stream)
         s = self.spec.shocks
         if self.streams["shocks.labour"].random() < s["labour_demand_rate"].value:
             self.labour_bad_until = self.month + int(s["labour_demand_duration"].value) - 1
@@ -294,7 +318,12 @@ class Province(mesa.Model):
         return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
 
     def grant_effects(self, measure, year, state, recipients, rng, units, spread: bool) -> None:
-        """Grant a lever's effects to recipients; account cost and reach."""
+        """Grant a lever's effects to recipients; account cost and reach.
+
+        A cumulative effect (a yearly entitlement raised every year) is granted at the level
+        of ``year``, every raise since the as-of year (:func:`simulation.levers.raised_level`),
+        and a lever paid as it pays out (``unit_cost.per: paid``) costs that level.
+        """
         start_month = 12 * (year - self.first_year)
         delay = int(measure.delay_months.value)
         duration = int(measure.duration_months.value)
@@ -305,7 +334,9 @@ class Province(mesa.Model):
         end = start + duration
         for source, effect in measure.effects.items():
             i = rules.SOURCES.index(source)
-            size = self.parameters[f"{measure.name}.{source}"]
+            size = raised_level(
+                effect, self.parameters[f"{measure.name}.{source}"], year, self.first_year
+            )
             if effect.kind == "insurance":
                 self.households.insure(recipients, start_month + duration - 1, size)
                 continue
@@ -375,7 +406,6 @@ class Province(mesa.Model):
     def month_context(self) -> MonthContext:
         """Province-wide draws and institutional settings for this month."""
         k, s = self.month, self.spec.shocks
-        self.variance = self.rho_m**2 * self.variance + self.sigma_m**2
         village_hit = self.streams["shocks.village"].random(
             len(self.villages)
         ) < rules.monthly_hazard(s["village_disaster_rate"].value)
@@ -393,7 +423,6 @@ class Province(mesa.Model):
             trend=self._log_trend((k + 6.5) / 12),
             rho_m=self.rho_m,
             sigma_m=self.sigma_m,
-            variance=self.variance,
             village_disaster_active=self.village_disaster_until >= k,
             village_disaster_effect=float(s["village_disaster_operating_effect"].value),
             price_multiplier=float(np.exp(self.price_log - 0.5 * self.price_variance)),
@@ -407,6 +436,7 @@ class Province(mesa.Model):
             gap_closure=self.monitoring.gap_closure,
             assistance_duration=self.monitoring.assistance_duration,
             **self.shock,
+            **self.shock_decay,
         )
 
     def _log_trend(self, elapsed_years: float) -> np.ndarray:
@@ -415,7 +445,7 @@ class Province(mesa.Model):
         from the others forever), plus any source shift."""
         common = cumulative_growth(self.trend_path, elapsed_years)
         row = common + self.trend_shift * elapsed_years
-        return np.broadcast_to(row, self.variance.shape)
+        return np.broadcast_to(row, self.rho_m.shape)
 
     def close_year(self, ctx: MonthContext) -> None:
         """December: the year's per-capita income by source and the monitoring figures."""

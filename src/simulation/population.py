@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.dynamics import IncomeDynamics, estimate_dynamics, household_type_index
+from forecast.dynamics import (
+    SHOCKS,
+    IncomeDynamics,
+    estimate_dynamics,
+    household_type_index,
+    observed_deviations,
+)
 from forecast.schema import SOURCES
 from forecast.statistics import PublicStatistics
 
@@ -52,8 +58,18 @@ class Population:
     previous_income_per_capita : ndarray of float
         Per-capita net income of ``as_of - 1`` (NaN if the household was not observed).
     dynamics : forecast.dynamics.IncomeDynamics
-        Drift, persistence and volatility by household type and source, fitted on years
-        up to ``as_of``.
+        Persistence and volatility by household type and source, shock statistics and type
+        transitions, fitted on years up to ``as_of``.
+    deviation : ndarray of float, shape (4, n)
+        Log deviation of the as-of income from the household's own level, by source
+        (:func:`forecast.dynamics.observed_deviations`; NaN where the income is not
+        positive). The simulation starts each household's AR(1) from it, so a bad as-of year
+        recovers towards the household's level.
+    deviation_correction : ndarray of float, shape (4, grid)
+        By source, the log correction that keeps the population's mean income where it was
+        as the deviations fade (a level is a median; see ``observed_deviations``).
+    shocks : ndarray of bool, shape (2, n)
+        Shocks (``forecast.dynamics.SHOCKS``: illness, disaster) reported in ``as_of``.
     """
 
     as_of: int
@@ -72,6 +88,9 @@ class Population:
     income: np.ndarray
     previous_income_per_capita: np.ndarray
     dynamics: IncomeDynamics
+    deviation: np.ndarray
+    deviation_correction: np.ndarray
+    shocks: np.ndarray
 
     @property
     def size(self) -> int:
@@ -112,17 +131,30 @@ class Population:
         village_county[village] = county
         income = np.vstack([current[f"{s}_income"].to_numpy(dtype=float) for s in SOURCES])
         members = current["members"].to_numpy(dtype=np.int16)
-        previous = panel.loc[panel["year"] == as_of - 1, ["household_id", "net_income_per_capita"]]
-        if "net_income_per_capita" in panel.columns and not previous.empty:
-            prev = (
-                current[["household_id"]]
-                .merge(previous, on="household_id", how="left")["net_income_per_capita"]
-                .to_numpy(dtype=float, na_value=np.nan)
-            )
-        else:
-            prev = np.full(len(current), np.nan)
+        prev = np.full(len(current), np.nan)
+        if "net_income_per_capita" in panel.columns:
+            previous = panel.loc[
+                panel["year"] == as_of - 1, ["household_id", "net_income_per_capita"]
+            ]
+            if not previous.empty:
+                prev = (
+                    current[["household_id"]]
+                    .merge(previous, on="household_id", how="left")["net_income_per_capita"]
+                    .to_numpy(dtype=float, na_value=np.nan)
+                )
         labour = current["labour_force"].to_numpy(dtype=np.int16)
         monitored = current["monitored"].to_numpy(dtype=bool)
+        deviation, correction = observed_deviations(
+            panel, dynamics, as_of, current["household_id"].to_numpy()
+        )
+        shocks = np.vstack(
+            [
+                current[f"shock_{s}"].fillna(False).to_numpy(dtype=bool)
+                if f"shock_{s}" in current
+                else np.zeros(len(current), dtype=bool)
+                for s in SHOCKS
+            ]
+        )
         return cls(
             as_of=as_of,
             weight=current["weight"].to_numpy(dtype=float),
@@ -140,6 +172,9 @@ class Population:
             income=income,
             previous_income_per_capita=prev,
             dynamics=dynamics,
+            deviation=deviation,
+            deviation_correction=correction,
+            shocks=shocks,
         )
 
     def income_per_capita(self) -> np.ndarray:

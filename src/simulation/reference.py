@@ -13,7 +13,12 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from simulation.households import HouseholdBlock, MonthContext, household_columns
+from simulation.households import (
+    SHARED_COLUMNS,
+    HouseholdBlock,
+    MonthContext,
+    household_columns,
+)
 
 
 class Household(mesa.Agent):
@@ -43,14 +48,7 @@ class ReferenceHouseholds:
         self.model = model
         columns = household_columns(population)
         self.agents = [
-            Household(
-                model,
-                {
-                    k: (v[:, i : i + 1] if k == "income" else v[i : i + 1])
-                    for k, v in columns.items()
-                },
-                years,
-            )
+            Household(model, {k: _row(k, v, i) for k, v in columns.items()}, years)
             for i in range(population.size)
         ]
 
@@ -79,6 +77,11 @@ class ReferenceHouseholds:
             h.block.enrolled = np.array([flag])
             h.block.preventive = np.array([preventive])
 
+    def transition(self, labour_transitions: np.ndarray, rng: np.random.Generator) -> None:
+        """January: each household, in index order, draws its labour group and takes its type."""
+        for h in self.agents:
+            h.block.transition(labour_transitions, rng.random(1))
+
     def advance(self, ctx: MonthContext) -> None:
         self.model.agents_by_type[Household].shuffle_do("step", ctx)
 
@@ -95,3 +98,10 @@ class ReferenceHouseholds:
     def incomes(self) -> np.ndarray:
         """Current yearly income rate by source of every household, shape (4, n)."""
         return np.hstack([h.block.income for h in self.agents])
+
+
+def _row(key: str, values: np.ndarray, i: int) -> np.ndarray:
+    """Household ``i``'s part of a column: a one-row block (a column of a (rows, n) array)."""
+    if key in SHARED_COLUMNS:
+        return values
+    return values[:, i : i + 1] if values.ndim == 2 else values[i : i + 1]

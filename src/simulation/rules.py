@@ -75,9 +75,29 @@ def ar1_step(deviation, rho_m, sigma_m, innovation):
     return deviation
 
 
+def ar1_variance(variance, rho_m, sigma_m):
+    """Variance of the deviations after one more month (what the mean-one correction uses)."""
+    return rho_m**2 * variance + sigma_m**2
+
+
 def trend_growth(log_trend, variance):
     """Trend factor times the correction that gives the AR(1) noise a mean of one."""
     return np.exp(log_trend - 0.5 * variance)
+
+
+def fading_correction(table, fade):
+    """Log correction that keeps the population's mean as starting deviations fade.
+
+    ``table`` (sources, grid) holds ``g(R)`` on an even grid of ``R`` from 0 to 1
+    (:func:`forecast.dynamics.observed_deviations`); ``fade`` (sources, n) is the share ``R``
+    of each household's starting deviation still there. Returns ``g(1) - g(R)``.
+    """
+    table = np.asarray(table, dtype=float)
+    grid = np.linspace(0.0, 1.0, table.shape[1])
+    out = np.empty(np.shape(fade))
+    for s in range(table.shape[0]):
+        out[s] = table[s, -1] - np.interp(fade[s], grid, table[s])
+    return out
 
 
 def trend_income(base, growth, deviation):
@@ -94,6 +114,61 @@ def shock_multiplier(log_effect, active, insured_share=0.0):
     """Income multiplier while a shock is active; insurance pays back a share of the loss."""
     loss = 1 - np.exp(log_effect)
     return np.where(active, 1 - loss * (1 - insured_share), 1.0)
+
+
+def shock_effect(remaining, full, effect, decay):
+    """A shock's log effect this month: ``effect`` while in its full period (``full``),
+    afterwards the remaining effect times ``decay`` (the monthly share of it that stays)."""
+    return np.where(full, effect, remaining * decay)
+
+
+def monthly_decay(recovery_rate) -> float:
+    """Monthly share of a shock's remaining loss that stays, from the yearly share recovered."""
+    return float((1 - np.clip(recovery_rate, 0.0, 1.0)) ** (1 / 12))
+
+
+def remaining_share(recovery_rate: float, duration: int) -> float:
+    """Share of a shock's shock-year effect on yearly income still there the following year.
+
+    The rule: the full effect for ``duration`` months from a strike in a month drawn
+    uniformly over the year, then the remaining effect decays by :func:`monthly_decay`.
+    The shares are of yearly mean log effects (months averaged, strike months averaged): the
+    annual view the panel gives.
+    """
+    decay = monthly_decay(recovery_rate)
+    months = np.arange(24)
+    this_year = next_year = 0.0
+    for strike in range(12):
+        since = months - strike
+        after = since - duration + 1  # months past the full period
+        profile = np.where(since < 0, 0.0, np.where(after <= 0, 1.0, decay ** np.maximum(after, 0)))
+        this_year += profile[:12].sum()
+        next_year += profile[12:].sum()
+    return float(next_year / this_year)
+
+
+def recovery_rate(recovered_share: float, duration: int) -> float:
+    """Yearly recovery rate under which the rule (:func:`remaining_share`) leaves
+    ``1 - recovered_share`` of the shock-year effect the following year.
+
+    The panel gives ``recovered_share`` (the growth gap the year after a shock over the
+    shock-year gap). A share the full period alone cannot reach (the period spills into the
+    next year) gives 1: the effect ends with its period; a share at or below what a permanent
+    effect leaves gives 0. Solved by bisection.
+    """
+    target = 1 - float(recovered_share)
+    if target <= remaining_share(1.0, duration):
+        return 1.0
+    if target >= remaining_share(0.0, duration):
+        return 0.0
+    low, high = 0.0, 1.0  # remaining_share falls as the rate rises
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        if remaining_share(mid, duration) > target:
+            low = mid
+        else:
+            high = mid
+    return 0.5 * (low + high)
 
 
 def effect_amount(kind: str, size: float, source_income, members, per_member: bool):

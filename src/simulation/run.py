@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from simulation.in_force import household_trend
 from simulation.model import Province, RiskScorer
 from simulation.population import Population
 from simulation.results import ReplicationResult
@@ -41,13 +42,16 @@ def simulate(
     months : int, optional
         Months to simulate (default: to the end of the scenario's last year).
     trend : sequence of float, optional
-        Yunnan's yearly log growth for each simulated year (a Monte Carlo replication's
-        draw of the macro layer); default: the macro layer's expected path.
+        The households' own yearly log growth for each simulated year (a Monte Carlo
+        replication's, from :func:`simulation.in_force.household_trend`); default: the macro
+        layer's expected path less what the measures in force add.
 
     Returns
     -------
     ReplicationResult
     """
+    if trend is None:
+        trend = household_trend(population, scenario)
     model = Province(
         scenario,
         population,

@@ -5,6 +5,14 @@ calibration file and the plan's years; every other scenario names a ``base`` and
 levers it switches on (``activate``) or off (``deactivate``) and the parameters it changes
 (``changes``, merged into the catalogue). The loader refuses unknown keys, missing values,
 negative counts, shares above one and years outside the run, naming the file, key and reason.
+
+An uncertain effect (``central`` with ``low`` and ``high``) is drawn, once per replication,
+from a distribution on [low, high] whose *mean* is the central value: ``beta`` (the default)
+or ``triangular``, declared by the effect's ``distribution:`` key; an effect whose central
+value that distribution cannot have as its mean is refused (:func:`effect_shape`). An effect
+marked ``cumulative: true`` is a yearly entitlement raised every year: its size is the yearly
+raise, and a year's entitlement holds every raise since the as-of year
+(:func:`simulation.levers.raised_level`).
 """
 
 from __future__ import annotations
@@ -17,13 +25,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast.sourced import Rules, SourcedError, read_entry, read_yaml
+from forecast.parameters import PANEL_RULES, ParameterError
+from forecast.paths import data_file
+from forecast.sourced import Rules, SourcedError, SourcedFile, read_entry, read_yaml
 from simulation.rules import ELIGIBILITY, MARKS, SOURCES
 
 ROOT_KEYS = {"name", "description", "catalogue", "calibration", "years", "activate"}
 CHILD_KEYS = {"name", "description", "base", "activate", "deactivate", "changes"}
 PARAM_KEYS = {"value", "values", "central", "low", "high", "unit", "source", "assumption"}
-PARAM_KEYS |= {"kind", "per", "per_member"}
+PARAM_KEYS |= {"kind", "per", "per_member", "distribution", "cumulative"}
 MEASURE_FIELDS = {"plan", "reach", "eligible", "priority", "scale", "reach_per_unit", "take_up"}
 MEASURE_FIELDS |= {"unit_cost", "effects", "delay_months", "duration_months"}
 SECTIONS = ("province", "measures", "monitoring", "shocks")
@@ -39,16 +49,45 @@ KINDS_BY_REACH = {
 TARGETING = ("income", "risk")  # monitoring.targeting: lowest income or highest risk score
 RULE_UNIT = "rule"  # unit of a parameter whose value is a named rule, not a number
 ALL = "all"  # scale value: every eligible household
+# How an uncertain effect is drawn on [low, high]; each has the central value as its MEAN, so
+# the mean of the draws is the stated central value whether or not the range is symmetric.
+#   beta        low + (high - low) * Beta(a, b) with a + b = 6 (the concentration of a
+#               Beta-PERT with lambda = 4) and a / (a + b) = (central - low) / (high - low).
+#               For a symmetric range it is the Beta-PERT; for an asymmetric one it keeps
+#               PERT's spread but puts the mean, not the mode, on the central value (PERT's
+#               mean (low + 4 central + high) / 6 would miss it). Needs a, b >= 1 (a density
+#               that is zero at both ends and has one peak): central in the middle two thirds
+#               of the range.
+#   triangular  a triangular on [low, high] whose mode 3 central - low - high gives the mean
+#               (low + mode + high) / 3 = central: central in the middle third of the range.
+DISTRIBUTIONS = ("beta", "triangular")
+DEFAULT_DISTRIBUTION = "beta"
+BETA_CONCENTRATION = 6.0  # a + b; Beta-PERT's 2 + lambda with the standard lambda = 4
+# Effect kinds whose size may accumulate year on year (``cumulative: true``): an amount or a
+# share granted as a yearly entitlement.
+CUMULATIVE_KINDS = ("add", "scale")
+CUMULATIVE_FIELDS = ("duration_months", "unit_cost")  # what a cumulative effect's lever must say
+# Province figures the catalogue takes from the synthetic panel's parameters (the word
+# ``synthetic_panel`` as the value), so that the panel and the simulation count the same
+# villages from one entry: key -> (numerator, denominator) entries of that file's
+# ``population`` group.
+SYNTHETIC_PANEL = "synthetic_panel"
+SYNTHETIC_PANEL_FILE = "synthetic_panel.yaml"  # data/synthetic_panel.yaml (forecast.synthetic)
+FROM_SYNTHETIC_PANEL: dict[str, tuple[str, str | None]] = {
+    "villages": ("villages", None),
+    "households_per_village": ("households", "villages"),
+}
 # A parameter is a sourced entry (forecast.sourced) whose number is a scalar ``value``, yearly
 # ``values`` or an uncertain ``central`` with ``low`` and ``high``; the words stand in for a
-# number given elsewhere (every eligible household, the panel's estimate, the line's data).
+# number given elsewhere (every eligible household, the panel's estimate, the line's data, the
+# synthetic panel's parameters).
 PARAMETER_RULES = Rules(
-    fields=frozenset({"kind", "per", "per_member"}),
+    fields=frozenset({"kind", "per", "per_member", "distribution", "cumulative"}),
     values=("value", "values", "central"),
     yearly=("values",),
     numbers=("low", "high"),
     scalar=True,
-    words=frozenset({ALL, "panel", "data"}),
+    words=frozenset({ALL, "panel", "data", SYNTHETIC_PANEL}),
     word_units=frozenset({RULE_UNIT}),
     word_keys=("value", "values"),
 )
@@ -63,7 +102,10 @@ class Parameter:
     """One sourced number (or yearly numbers) of a lever, with its uncertainty range.
 
     ``value`` holds a scalar, ``values`` a {year: value} mapping, ``central/low/high`` an
-    uncertain effect. ``source`` or ``assumption`` says where the number comes from.
+    uncertain effect: ``central`` is its mean, ``low`` and ``high`` bound it, and
+    ``distribution`` (``beta`` or ``triangular``, see :data:`DISTRIBUTIONS`) says how a
+    replication draws it. ``cumulative`` marks a yearly raise that accumulates. ``source`` or
+    ``assumption`` says where the number comes from.
     """
 
     unit: str
@@ -77,6 +119,8 @@ class Parameter:
     kind: str | None = None
     per: str | None = None
     per_member: bool = False
+    distribution: str = DEFAULT_DISTRIBUTION
+    cumulative: bool = False
 
     def at(self, year: int) -> Any:
         """Return the value for ``year`` (the scalar value when the parameter is not yearly)."""
@@ -85,12 +129,68 @@ class Parameter:
         return self.central if self.central is not None else self.value
 
     def draw(self, rng: np.random.Generator | None) -> float:
-        """Return the central value, or a uniform draw in [low, high] when ``rng`` is given."""
+        """Return the central value, or one draw of the effect when ``rng`` is given.
+
+        The draw comes from :attr:`distribution` on [low, high] with the central value as its
+        mean (:func:`effect_shape`), so the mean of many replications' draws is the stated
+        central value. One call takes one variate from ``rng`` (the parameter's own stream).
+        """
         if self.central is None:
             return float(self.value)
-        if rng is None or self.low is None:
+        if rng is None or self.low is None or self.low == self.high:
             return float(self.central)
-        return float(rng.uniform(self.low, self.high))
+        low, high = float(self.low), float(self.high)
+        shape = effect_shape(self.distribution, low, float(self.central), high)
+        if self.distribution == "triangular":
+            return float(rng.triangular(low, shape[0], high))
+        return float(low + (high - low) * rng.beta(*shape))
+
+
+def effect_shape(distribution: str, low: float, central: float, high: float) -> tuple[float, ...]:
+    """Shape of the distribution on [low, high] whose mean is ``central``.
+
+    Parameters
+    ----------
+    distribution : {"beta", "triangular"}
+    low, central, high : float
+        The range and its mean, ``low < high``.
+
+    Returns
+    -------
+    tuple of float
+        ``(a, b)`` of the Beta on [0, 1] for ``beta`` (``a + b`` = :data:`BETA_CONCENTRATION`,
+        ``a / (a + b) = (central - low) / (high - low)``); ``(mode,)`` for ``triangular``
+        (``mode = 3 central - low - high``).
+
+    Raises
+    ------
+    ValueError
+        When no such distribution keeps its usual shape: a Beta with ``a`` or ``b`` below 1
+        (central in the outer sixth of the range: a density piled up at one end), or a
+        triangular whose mode would fall outside the range (central outside its middle
+        third). The message says why; the loader turns it into a :class:`ScenarioError`.
+    """
+    width = high - low
+    position = (central - low) / width
+    tolerance = 1e-9
+    if distribution == "triangular":
+        mode = 3 * central - low - high
+        if not -tolerance <= (mode - low) / width <= 1 + tolerance:
+            raise ValueError(
+                f"a triangular draw on [{low:g}, {high:g}] with mean {central:g} needs its mode "
+                f"at {mode:g}, outside the range (its mean lies in the middle third of the "
+                "range); widen the range, move the central value or use distribution: beta"
+            )
+        return (min(max(mode, low), high),)
+    a, b = BETA_CONCENTRATION * position, BETA_CONCENTRATION * (1 - position)
+    if min(a, b) < 1 - tolerance:
+        raise ValueError(
+            f"a beta draw on [{low:g}, {high:g}] with mean {central:g} would pile up at the "
+            f"end of the range (a = {a:.2f}, b = {b:.2f}, both must be >= 1: the central value "
+            "must lie in the middle two thirds of the range); widen the range or move the "
+            "central value"
+        )
+    return max(a, 1.0), max(b, 1.0)
 
 
 @dataclass(frozen=True)
@@ -181,7 +281,8 @@ class Scenario:
             Households reached by levers scaled ``all`` (e.g. the eligible households).
         members : float
             Mean members per household, for levers paid per member.
-        The collective top-up depends on the villages' incomes and is reported as NaN.
+        The collective top-up depends on the villages' incomes and is reported as NaN. A
+        cumulative effect counts its raises from the scenario's first year (the plan's).
         """
         rows = []
         for name in self.measures:
@@ -189,11 +290,15 @@ class Scenario:
             for year in range(self.years[0], self.years[1] + 1):
                 scale = m.scale.at(year)
                 units = households if scale == ALL else float(scale)
-                if name == "collective_assets":
+                raises = year - self.years[0] + 1
+                if any(e.kind == "collective" for e in m.effects.values()):
                     cost = np.nan
                 elif m.unit_cost.per == "paid":
                     paid = sum(
-                        e.central * (members if e.per_member else 1) for e in m.effects.values()
+                        e.central
+                        * (members if e.per_member else 1)
+                        * (raises if e.cumulative else 1)
+                        for e in m.effects.values()
                     )
                     cost = units * m.reach_per_unit.value * paid * m.unit_cost.value
                 else:
@@ -269,7 +374,10 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, tuple[int, int],
     calibration_path = (path.parent / str(data["calibration"])).resolve()
     calibration = _read(calibration_path)
     tree = {s: catalogue.get(s) or {} for s in SECTIONS}
-    tree["calibration"] = {k: v for k, v in calibration.items() if k != "kind"}
+    # The posterior's covariance is read by simulation.calibration.Posterior, not a parameter.
+    tree["calibration"] = {
+        k: v for k, v in calibration.items() if k not in ("kind", "posterior_covariance")
+    }
     tree["_files"] = {s: catalogue_path for s in SECTIONS} | {"calibration": calibration_path}
     active = list(data.get("activate") or [])
     for n in active:
@@ -293,6 +401,12 @@ def _merge(path: Path, where: str, target: dict, changes: dict) -> None:
             _check_keys(path, here, value, PARAM_KEYS)
             if not ({"source", "assumption"} & set(value)):
                 raise ScenarioError(path, here, "a change needs its source: or assumption:")
+            if value.get("cumulative") is True and "source" not in value:
+                raise ScenarioError(
+                    path,
+                    f"{here}.cumulative",
+                    "needs a source: citing the plan's words that the amount is raised every year",
+                )
             merged = {k: v for k, v in current.items() if k not in ("source", "assumption")}
             for numbers in ("value", "values", "central"):
                 if numbers in value:
@@ -380,6 +494,10 @@ def _build(
                     f"'{effect.kind}' does not fit reach '{spec['reach']}' "
                     f"(allowed: {KINDS_BY_REACH[spec['reach']]})",
                 )
+            if effect.cumulative:
+                lever = {f: param("measures", f"{key}.{f}", spec[f]) for f in CUMULATIVE_FIELDS}
+                changed = isinstance(node, dict) and "_changed_in" in node
+                _check_cumulative(file_of("measures", node), k, effect, lever, changed)
             effects[source] = effect
         marks = spec.get("marks", [])
         if not isinstance(marks, list) or any(m not in MARKS for m in marks):
@@ -422,6 +540,9 @@ def _build(
         s: {k: param(s, f"{s}.{k}", v) for k, v in tree[s].items()}
         for s in ("province", "monitoring", "shocks", "calibration")
     }
+    for key, p in sections["province"].items():
+        if p.value == SYNTHETIC_PANEL:
+            sections["province"][key] = _from_synthetic_panel(key, p)
     targeting = sections["monitoring"].get("targeting")
     if targeting is not None and (targeting.unit != RULE_UNIT or targeting.value not in TARGETING):
         node = tree["monitoring"]["targeting"]
@@ -464,10 +585,27 @@ def _parameter(file: Path, key: str, node: Any, years: tuple[int, int], yearly: 
         for year in range(years[0], years[1] + 1):
             if year not in values:
                 raise ScenarioError(file, f"{key}.values.{year}", "missing value")
+    _check_words(file, key, node)
+    distribution = node.get("distribution", DEFAULT_DISTRIBUTION)
+    if "distribution" in node and "central" not in node:
+        raise ScenarioError(
+            file, f"{key}.distribution", "only an uncertain effect (central, low, high) is drawn"
+        )
+    if distribution not in DISTRIBUTIONS:
+        raise ScenarioError(
+            file, f"{key}.distribution", f"'{distribution}' not one of {DISTRIBUTIONS}"
+        )
+    if not isinstance(node.get("cumulative", False), bool):
+        raise ScenarioError(file, f"{key}.cumulative", "expected true or false")
     if "central" in node:
         low, high = node.get("low", node["central"]), node.get("high", node["central"])
         if not low <= node["central"] <= high:
             raise ScenarioError(file, key, "expected low <= central <= high")
+        if low < high:
+            try:
+                effect_shape(distribution, low, node["central"], high)
+            except ValueError as exc:
+                raise ScenarioError(file, f"{key}.central", str(exc)) from None
     return Parameter(
         unit=str(node["unit"]),
         value=node.get("value"),
@@ -480,4 +618,86 @@ def _parameter(file: Path, key: str, node: Any, years: tuple[int, int], yearly: 
         kind=node.get("kind"),
         per=node.get("per"),
         per_member=bool(node.get("per_member", False)),
+        distribution=distribution,
+        cumulative=node.get("cumulative", False),
+    )
+
+
+def _check_words(file: Path, key: str, node: dict) -> None:
+    """Refuse the word ``synthetic_panel`` where no province figure is read from that file."""
+    given = [node.get("value"), *(node.get("values") or {}).values()]
+    province_keys = {f"province.{k}" for k in FROM_SYNTHETIC_PANEL}
+    if SYNTHETIC_PANEL in given and key not in province_keys:
+        raise ScenarioError(
+            file,
+            f"{key}.value",
+            f"'{SYNTHETIC_PANEL}' stands only for {', '.join(sorted(province_keys))}",
+        )
+
+
+def _check_cumulative(
+    file: Path, key: str, effect: Parameter, lever: dict[str, Parameter], changed: bool
+) -> None:
+    """An effect that accumulates is a yearly entitlement raised every year, as the plan says.
+
+    It must be an amount or a share (:data:`CUMULATIVE_KINDS`), granted for at most twelve
+    months and renewed each year (a longer grant would hold one year's level for years), paid
+    for as it is paid out (``unit_cost.per: paid``, so the cost grows with the raises), and
+    where ``cumulative: true`` is written it must cite the plan's words (a ``source:``; a
+    scenario that only changes the size keeps the catalogue's rule, checked by :func:`_merge`
+    when the change itself sets it).
+    """
+    if effect.kind not in CUMULATIVE_KINDS:
+        raise ScenarioError(
+            file, f"{key}.cumulative", f"only effects of kind {CUMULATIVE_KINDS} accumulate"
+        )
+    duration = lever["duration_months"]
+    if not isinstance(duration.value, int | float) or duration.value > 12:
+        raise ScenarioError(
+            file,
+            f"{key}.cumulative",
+            f"only a yearly entitlement accumulates (duration_months <= 12, got {duration.value})",
+        )
+    if lever["unit_cost"].per != "paid":
+        raise ScenarioError(
+            file,
+            f"{key}.cumulative",
+            "only a lever whose cost is what it pays (unit_cost.per: paid) accumulates: "
+            "a cost per unit would not grow with the raises",
+        )
+    if not changed and not effect.source:
+        raise ScenarioError(
+            file,
+            f"{key}.cumulative",
+            "needs a source: citing the plan's words that the amount is raised every year",
+        )
+
+
+def _from_synthetic_panel(key: str, p: Parameter) -> Parameter:
+    """The province figure ``key`` read from the synthetic panel's parameters.
+
+    ``data/synthetic_panel.yaml`` (group ``population``) holds the one village count the
+    panel is drawn with; the catalogue reads it from there (:data:`FROM_SYNTHETIC_PANEL`)
+    rather than keep a second number. The resolved parameter keeps the catalogue's unit and
+    source and carries the panel entry's assumption.
+    """
+    path = data_file(SYNTHETIC_PANEL_FILE)
+    numerator, denominator = FROM_SYNTHETIC_PANEL[key]
+    try:
+        panel = SourcedFile.load(path, PANEL_RULES, error=ParameterError)
+        entries = [panel.entry("population", numerator)]
+        if denominator is not None:
+            entries.append(panel.entry("population", denominator))
+    except SourcedError as exc:
+        raise ScenarioError(exc.file, exc.key, exc.reason) from None
+    for entry, name in zip(entries, (numerator, denominator), strict=False):
+        if not isinstance(entry.value, int | float) or entry.value <= 0:
+            raise ScenarioError(
+                path, f"population.{name}", f"expected a positive number for province.{key}"
+            )
+    value = entries[0].value if denominator is None else entries[0].value / entries[1].value
+    return dataclasses.replace(
+        p,
+        value=value,
+        assumption=" ".join(e.assumption for e in entries if e.assumption) or p.assumption,
     )

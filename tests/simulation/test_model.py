@@ -110,16 +110,13 @@ def test_faster_detection_finds_more_of_the_newly_poor(action_plan, population):
     slow = replace(
         action_plan, monitoring={**action_plan.monitoring, "village_screening_hit_rate": slow_p}
     )
-    fast = simulate(action_plan, population, seed=3, draw_parameters=False, months=12)
-    late = simulate(slow, population, seed=3, draw_parameters=False, months=12)
-    assert (
-        fast.annual["share_newly_under_detected"].iloc[0]
-        > late.annual["share_newly_under_detected"].iloc[0]
-    )
-    assert (
-        fast.annual["mean_detection_delay_months"].iloc[0]
-        < late.annual["mean_detection_delay_months"].iloc[0]
-    )
+    fast = simulate(action_plan, population, seed=3, draw_parameters=False)
+    late = simulate(slow, population, seed=3, draw_parameters=False)
+    # More of the newly poor are found in each year. (The mean delay of those found is no
+    # fair comparison: a slow system finds within the year only the ones it finds early.)
+    found_fast = fast.annual["share_newly_under_detected"]
+    found_late = late.annual["share_newly_under_detected"]
+    assert (found_fast > found_late).all()
 
 
 def test_county_accounts_add_up_to_the_province_cost(action_plan, population):

@@ -102,7 +102,7 @@ def test_target_test_ships_the_fitted_scorer_to_worker_processes(
         seed=inline.seeds[0],
         targeting="risk",
         risk_scorer=panel_scorer,
-        trend=inline.macro.yunnan_trend.iloc[0].to_numpy(),  # the replication's macro draw
+        trend=inline.trends[0],  # the replication's own trend
     )
     pd.testing.assert_frame_equal(direct.annual, inline.results[0].annual)
     with pytest.raises(ValueError, match="targets by risk"):

@@ -101,6 +101,19 @@ def test_variant_changes_only_what_it_says(action_plan):
             "effect_kind_wrong_reach.yaml",
             "skills_training.effects.wage.kind: 'pool' does not fit reach 'households'",
         ),
+        ("effect_off_centre.yaml", "wage.central: a beta draw on [3000, 10000] with mean 3500"),
+        (
+            "triangular_off_centre.yaml",
+            "wage.central: a triangular draw on [3000, 15000] with mean 6000 needs its mode at 0",
+        ),
+        ("unknown_distribution.yaml", "wage.distribution: 'uniform' not one of"),
+        ("cumulative_multi_year.yaml", "wage.cumulative: only a yearly entitlement accumulates"),
+        ("cumulative_cost_per_unit.yaml", "wage.cumulative: only a lever whose cost is what"),
+        ("cumulative_without_source.yaml", "wage.cumulative: needs a source: citing the plan"),
+        (
+            "synthetic_panel_elsewhere.yaml",
+            "reach_per_unit.value: 'synthetic_panel' stands only for",
+        ),
     ],
 )
 def test_bad_scenario_is_refused_naming_file_key_and_reason(file, fragment):

@@ -27,6 +27,8 @@ from simulation import load_scenario
 from simulation.montecarlo.replications import ReplicationRunner
 from simulation.montecarlo.target import TargetTest, TargetTestResult
 
+REFERENCE = "baseline"  # the policies in force: the reference of the increments
+
 
 @dataclass
 class Comparison:
@@ -39,13 +41,22 @@ class Comparison:
         """Year of the target."""
         return self.results[0].target_year
 
+    @property
+    def reference(self) -> TargetTestResult | None:
+        """The policies in force (the scenario named ``baseline``), if compared."""
+        return next((r for r in self.results if r.name == REFERENCE), None)
+
     @cached_property
     def table(self) -> pd.DataFrame:
         """One row per scenario: probability, gap, ratio Yunnan/national, cost, share under
-        the line, gain per yuan, and the paired difference of the target year's income with
-        the first scenario."""
+        the line, gain per yuan against no measures (``gain_per_yuan``, Shapley), against
+        the policies in force (``gain_vs_baseline``: paired mean of the target year's income
+        over the baseline's; ``extra_cost_vs_baseline``; ``gain_per_yuan_vs_baseline``: the
+        extra income of every simulated year times the people, per extra yuan), and the
+        paired difference of the target year's income with the first scenario."""
         year = self.target_year
         first = self.results[0].yunnan[year]
+        reference = self.reference
         rows = {}
         for result in self.results:
             gap = result.paths["gap"].loc[year]
@@ -63,12 +74,34 @@ class Comparison:
                 "vs_first_mean": difference.mean(),
                 "vs_first_lower_95": np.quantile(difference, 0.025),
                 "vs_first_upper_95": np.quantile(difference, 0.975),
+                **_against(result, reference),
             }
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("scenario")
 
     def ranking(self) -> pd.DataFrame:
         """The table sorted by probability of meeting the target, then by expected gap."""
         return self.table.sort_values(["p_target_met", "gap_mean"], ascending=False)
+
+
+def _against(result: TargetTestResult, reference: TargetTestResult | None) -> dict[str, float]:
+    """Gain and cost of ``result`` over the policies in force, paired replication by
+    replication (NaN when the baseline was not compared)."""
+    if reference is None:
+        return dict.fromkeys(
+            ("gain_vs_baseline", "extra_cost_vs_baseline", "gain_per_yuan_vs_baseline"), np.nan
+        )
+    year = result.target_year
+    gain = float((result.yunnan[year] - reference.yunnan[year]).mean())
+    extra_cost = result.total_cost - reference.total_cost
+    income_gained = float((result.yunnan - reference.yunnan).sum(axis=1).mean()) * (
+        result.people or np.nan
+    )
+    per_yuan = income_gained / extra_cost if abs(extra_cost) > 0 else np.nan
+    return {
+        "gain_vs_baseline": gain,
+        "extra_cost_vs_baseline": extra_cost,
+        "gain_per_yuan_vs_baseline": per_yuan,
+    }
 
 
 def shipped_scenarios(directory: str | Path | None = None) -> list[Path]:

@@ -276,6 +276,23 @@ def comparison_report(comparison: Comparison) -> str:
             f"{yuan(row['vs_first_upper_95'], True)}), costing "
             f"{billions(row['cost_yuan'] - table.loc[first, 'cost_yuan'])} more."
         )
+    if comparison.reference is not None:
+        lines += ["", f"Against the policies in force (baseline), in {year}:"]
+        for name, row in table.drop(index=comparison.reference.name).iterrows():
+            per_yuan = row["gain_per_yuan_vs_baseline"]
+            lines.append(
+                f"  {name}: {yuan(row['gain_vs_baseline'], True)} yuan per person for "
+                f"{billions(row['extra_cost_vs_baseline'])} more"
+                + (
+                    f" ({per_yuan:.2f} yuan of income per extra yuan over the years)."
+                    if np.isfinite(per_yuan)
+                    else "."
+                )
+            )
+        lines.append(
+            "  (gain/yuan in the table is against no measures at all, the Shapley "
+            "attribution's reference.)"
+        )
     hinges = [line for result in comparison.results if (line := _hinge_line(result))]
     if hinges:
         lines += ["", "Under the trend assumption each answer hinges on:", *hinges]
@@ -307,7 +324,7 @@ def _format_table(table: pd.DataFrame) -> str:
             "ratio": table["ratio_mean"].map(ratio),
             "cost": table["cost_yuan"].map(billions),
             "under line": table["share_under_line"].map(lambda v: percent(v, 1)),
-            "gain/yuan": table["gain_per_yuan"].map(
+            "gain/yuan vs none": table["gain_per_yuan"].map(
                 lambda v: "n/a" if not np.isfinite(v) else f"{v:.2f}"
             ),
         },

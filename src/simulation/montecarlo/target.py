@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from simulation import simulate as simulate_one
+from simulation.calibration import Posterior
+from simulation.in_force import in_force_contribution
 from simulation.montecarlo.attribution import (
     INCOME_COLUMNS,
     SOURCES,
@@ -41,6 +43,7 @@ from simulation.montecarlo.national import (
 )
 from simulation.montecarlo.replications import Job, ReplicationRunner, replication_seeds
 from simulation.results import ReplicationResult
+from simulation.rules import stream
 
 BAND_COLUMNS: tuple[str, ...] = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
 MONITORING_COLUMNS: tuple[str, ...] = (
@@ -68,14 +71,19 @@ def replicate(
     job: Job,
     risk_scorer: Any = None,
     trends: np.ndarray | None = None,
+    calibration: Posterior | None = None,
 ) -> ReplicationOutcome:
     """Simulate one replication (the task every worker runs).
 
     ``job.payload`` is True when the replication also computes its Shapley contributions.
     ``risk_scorer`` (a fitted, picklable scorer) serves a scenario with ``risk`` targeting.
     ``trends[job.index]`` is the replication's drawn Yunnan trend (replications x years),
-    whose common shock the national side shares.
+    whose common shock the national side shares. ``calibration``, the posterior of the
+    source shifts, gives the replication its own draw (stream ``calibration``).
     """
+    if calibration is not None:
+        rng = stream(job.seed, "calibration") if draw_parameters else None
+        scenario = scenario.with_calibration(**calibration.draw(rng))
     trend = None if trends is None else trends[job.index]
     simulate = partial(simulate_one, risk_scorer=risk_scorer, trend=trend)
     full = simulate(scenario, population, seed=job.seed, draw_parameters=draw_parameters)
@@ -120,6 +128,10 @@ class TargetTest:
     risk_scorer : callable, optional
         Scorer for ``risk`` targeting (:func:`simulation.risk.risk_scorer`); it is shipped
         to the workers with each task, so it must pickle (a fitted model, not a connection).
+    calibration : bool
+        Draw each replication's source shifts from the calibration posterior of the
+        scenario's calibration file (:class:`simulation.calibration.Posterior`), if it has
+        one; False keeps the file's values (the validation sets them to zero).
     """
 
     def __init__(
@@ -133,6 +145,7 @@ class TargetTest:
         scenario_path: str | Path | None = None,
         targeting: str | None = None,
         risk_scorer: Any = None,
+        calibration: bool = True,
     ) -> None:
         if targeting is not None:
             scenario = scenario.with_targeting(targeting)
@@ -149,6 +162,8 @@ class TargetTest:
         self.target_year = target_year
         self.draw_parameters = draw_parameters
         self.scenario_path = scenario_path or getattr(scenario, "path", None)
+        # The posterior of the source shifts, drawn per replication (None: the file's values).
+        self.calibration = Posterior.from_scenario(scenario) if calibration else None
 
     def jobs(self) -> list[Job]:
         """The replications to run: index, seed and whether to attribute."""
@@ -186,12 +201,18 @@ class TargetTest:
         as_of = population.as_of
         last_year = max(self.target_year, self.scenario.years[1])
         macro = draw_macro(as_of, last_year, [j.seed for j in jobs])
+        # Each replication's households follow its macro draw less what the measures in
+        # force add (they are part of the macro path, not on top of it).
+        in_force = in_force_contribution(population, self.scenario, self.scenario.years[1])
+        drawn = macro.yunnan_trend.loc[:, as_of + 1 : self.scenario.years[1]].to_numpy()
+        trends = drawn - np.diff(np.r_[0.0, in_force])[None, :]
         task = partial(
             replicate,
             self.scenario,
             self.draw_parameters,
             risk_scorer=self.risk_scorer,
-            trends=macro.yunnan_trend.loc[:, as_of + 1 : self.scenario.years[1]].to_numpy(),
+            trends=trends,
+            calibration=self.calibration,
         )
         if runner is None:
             with ReplicationRunner(population, workers, scheduler, progress) as own:
@@ -217,6 +238,7 @@ class TargetTest:
             contributions=_stack_contributions(outcomes),
             national=macro.national,
             macro=macro,
+            trends=trends,
             people=population_people(population),
             households=_households(population),
             ran_on=where,
@@ -266,6 +288,7 @@ class TargetTestResult:
     contributions: pd.DataFrame | None
     national: pd.DataFrame
     macro: MacroDraws | None = None
+    trends: np.ndarray | None = None  # the households' own trend of each replication
     people: float | None = None
     households: int | None = None
     ran_on: str = "this process"
