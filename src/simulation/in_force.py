@@ -3,16 +3,18 @@
 The macro layer's Yunnan path (:mod:`simulation.trend`) is fitted on published growth that
 already contains the measures in force (the plan started in 2022, and its 2022 scale is in the
 2022 figures). Adding those measures on top of it would count them twice. So the households'
-own trend is the macro path less what the measures in force add:
+own trend is the macro path less what the policies in force add to it:
 
-    u[t] = m[t] - (c[t] - c[t-1]),   c[t] = log(mean income with them / without them)
+    u[t] = m[t] - (c[t] - c[t-1]),   c[t] = log(B[t] / B[0]) - (m[1] + ... + m[t])
 
-where ``c`` comes from two runs of the population (central effects, the expected macro path,
-one seed): the scenario folder's ``baseline.yaml`` (the measures of the as-of year continued
-at their scale) and ``no_measures.yaml`` (none). With that trend, the baseline follows the
-macro path, ``no_measures`` is the counterfactual without any measure, and the action plan and
-its variants add only what they do beyond the measures in force. A folder without both files
-has no measures in force (``c = 0``), and the run records it.
+where ``B[t]`` is the population's mean per-capita income in year ``t`` (``B[0]``: the as-of
+year) in one run of the scenario folder's ``baseline.yaml`` (the measures of the as-of year
+continued at their scale) on the macro path ``m`` itself (central effects, one seed). ``c``
+is what the run adds to the path: the measures in force, and what the household rules add on
+their own (households hit by a shock in the as-of year recover). With ``u`` the baseline
+follows the macro path; ``no_measures.yaml`` is the counterfactual without any measure, and
+the action plan and its variants add only what they do beyond the measures in force. A
+folder without ``baseline.yaml`` has no measures in force (``c = 0``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from simulation.scenario import Scenario, load_scenario
 from simulation.trend import expected_trend
 
 IN_FORCE_FILE = "baseline.yaml"
-COUNTERFACTUAL_FILE = "no_measures.yaml"
 SEED = 0  # one fixed replication: the contribution is a ratio of two means, not a draw
 # Above this many households the two runs use a fixed random subsample of this size: the
 # contribution is a ratio of per-capita means, which 100,000 households pin down to well under
@@ -41,21 +42,20 @@ SUBSAMPLE = 100_000
 _cache: dict[int, tuple[weakref.ref, dict[tuple, np.ndarray]]] = {}
 
 
-def reference_files(scenario: Scenario) -> tuple[Path, Path] | None:
-    """The folder's in-force and counterfactual scenario files, if both exist."""
-    folder = Path(scenario.path).parent
-    files = folder / IN_FORCE_FILE, folder / COUNTERFACTUAL_FILE
-    return files if all(f.exists() for f in files) else None
+def reference_file(scenario: Scenario) -> Path | None:
+    """The folder's scenario of the policies in force, if it has one."""
+    path = Path(scenario.path).parent / IN_FORCE_FILE
+    return path if path.exists() else None
 
 
 def in_force_contribution(population: Population, scenario: Scenario, last_year: int) -> np.ndarray:
-    """``c[t]`` for each year ``as_of + 1 .. last_year``: log of the mean per-capita income
-    with the measures in force over that without any (zeros without reference files)."""
-    files = reference_files(scenario)
+    """``c[t]`` for each year ``as_of + 1 .. last_year``: the log of the policies in force's
+    mean income over the macro path's (zeros without a baseline file)."""
+    path = reference_file(scenario)
     years = max(last_year - population.as_of, 0)
-    if files is None or years == 0 or population.as_of + 1 < scenario.years[0]:
+    if path is None or years == 0 or population.as_of + 1 < scenario.years[0]:
         return np.zeros(years)  # no measures in force, or a run the model will refuse
-    key = (tuple(str(f.resolve()) for f in files), last_year)
+    key = (str(path.resolve()), last_year)
     entry = _cache.get(id(population))
     if entry is None or entry[0]() is not population:
         entry = (weakref.ref(population), {})
@@ -63,12 +63,9 @@ def in_force_contribution(population: Population, scenario: Scenario, last_year:
     if key not in entry[1]:
         trend = expected_trend(population.as_of, last_year)
         sample = subsample(population, SUBSAMPLE)
-        means = []
-        for path in files:
-            reference = load_scenario(path)
-            run = Province(reference, sample, seed=SEED, draw_parameters=False, trend=trend)
-            means.append(run.run().annual["net_income_per_capita"].to_numpy()[:years])
-        entry[1][key] = np.log(means[0] / means[1])
+        run = Province(load_scenario(path), sample, seed=SEED, draw_parameters=False, trend=trend)
+        means = run.run().annual["net_income_per_capita"].to_numpy()[:years]
+        entry[1][key] = np.log(means / sample.mean_income_per_capita()) - np.cumsum(trend)
     return entry[1][key]
 
 
