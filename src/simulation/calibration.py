@@ -15,7 +15,7 @@ Targets
     effects and a fixed seed (common random numbers make the objective smooth).
 Method
     ``scipy.optimize.least_squares`` on the relative errors, each divided by its observation
-    error (:data:`OBSERVATION_ERROR`), then a **Laplace approximation**: the posterior of the
+    error (``observation_error_*`` in the calibration file), then a **Laplace approximation**: the posterior of the
     shifts is normal, centred on the fit, with covariance ``(J' J)^-1`` from the Jacobian of
     the scaled residuals at the fit. :meth:`Posterior.draw` samples it; the target test draws
     one set of shifts per replication (stream ``calibration``), so the Monte Carlo bands carry
@@ -57,10 +57,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "operating": ("operating",),
     "property_and_transfer": ("property", "transfer"),
 }
-# Assumption: relative observation error of each published level. Wage and operating income
-# are published administrative means; property and transfer come by subtraction of two large
-# rounded figures and include assistance the definitions treat differently: three times that.
-OBSERVATION_ERROR = {"wage": 0.01, "operating": 0.01, "property_and_transfer": 0.03}
 LEVEL_TOLERANCE = 0.01  # the total, relative (issue 12)
 SOURCE_TOLERANCE = 0.05  # each source group, relative (issue 12)
 
@@ -135,10 +131,17 @@ class CalibrationResult:
     evaluations: int
     seed: int
     year: int
+    observation_errors: dict[str, float]
 
     @property
     def parameters(self) -> dict[str, float]:
         return self.posterior.shifts(self.posterior.mean)
+
+
+def observation_errors(scenario: Scenario) -> dict[str, float]:
+    """Relative observation error of each source group's published level (the scenario's
+    calibration file: ``observation_error_<group>``, each with its assumption)."""
+    return {g: float(scenario.calibration[f"observation_error_{g}"].value) for g in GROUPS}
 
 
 def simulated_levels(
@@ -176,10 +179,11 @@ def calibrate(
     if population.as_of != targets.year - 1:
         raise ValueError(f"calibrate: population as_of {population.as_of}, need {targets.year - 1}")
     blank = Posterior(np.zeros(len(FREE)), np.eye(len(FREE)))
+    error = observation_errors(scenario)
 
     def residuals(x: np.ndarray) -> np.ndarray:
         sim = simulated_levels(scenario, population, seed, **blank.shifts(x))
-        return np.array([(sim[g] / targets.levels[g] - 1) / OBSERVATION_ERROR[g] for g in GROUPS])
+        return np.array([(sim[g] / targets.levels[g] - 1) / error[g] for g in GROUPS])
 
     fit = least_squares(residuals, np.zeros(len(FREE)), bounds=(-1.0, 1.0), diff_step=1e-3)
     jacobian = np.asarray(fit.jac, dtype=float)
@@ -187,7 +191,7 @@ def calibrate(
     posterior = Posterior(np.asarray(fit.x, dtype=float), covariance)
     table = calibration_table(scenario, population, seed, posterior.shifts(fit.x), targets)
     return CalibrationResult(
-        posterior, table, bool(table["within"].all()), int(fit.nfev), seed, targets.year
+        posterior, table, bool(table["within"].all()), int(fit.nfev), seed, targets.year, error
     )
 
 
@@ -233,6 +237,11 @@ def write_calibration(result: CalibrationResult, path: str | Path, panel_note: s
     for name, value in result.parameters.items():
         lines.append(
             f'{name}: {{value: {value:.10g}, unit: log points per year, source: "{source}"}}'
+        )
+    for group, value in result.observation_errors.items():
+        lines.append(
+            f"observation_error_{group}: {{value: {value}, unit: share, "
+            f'assumption: "as in the calibration file the fit read"}}'
         )
     matrix = ", ".join(
         "[" + ", ".join(f"{v:.8g}" for v in row) + "]" for row in result.posterior.covariance

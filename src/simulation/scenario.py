@@ -49,6 +49,8 @@ KINDS_BY_REACH = {
 TARGETING = ("income", "risk")  # monitoring.targeting: lowest income or highest risk score
 RULE_UNIT = "rule"  # unit of a parameter whose value is a named rule, not a number
 ALL = "all"  # scale value: every eligible household
+# The shock rates of the catalogue's ``shocks`` section (yearly probabilities).
+SHOCK_RATES = ("illness_rate", "disaster_rate", "village_disaster_rate", "labour_demand_rate")
 # How an uncertain effect is drawn on [low, high]; each has the central value as its MEAN, so
 # the mean of the draws is the stated central value whether or not the range is symmetric.
 #   beta        low + (high - low) * Beta(a, b) with a + b = 6 (the concentration of a
@@ -265,12 +267,31 @@ class Scenario:
         kept = tuple(m for m in self.measures if m not in measure_names)
         return dataclasses.replace(self, measures=kept)
 
-    def with_calibration(self, **values: float) -> Scenario:
-        """Return the scenario with calibration parameters replaced (used by the optimiser)."""
-        calibration = dict(self.calibration)
+    def with_values(self, section: str, **values: float) -> Scenario:
+        """Return the scenario with parameters of ``section`` (``province``, ``monitoring``,
+        ``shocks`` or ``calibration``) set to new values; each must exist already."""
+        if section not in ("province", "monitoring", "shocks", "calibration"):
+            raise ValueError(f"with_values: no section {section!r}")
+        parameters = dict(getattr(self, section))
         for key, value in values.items():
-            calibration[key] = dataclasses.replace(calibration[key], value=float(value))
-        return dataclasses.replace(self, calibration=calibration)
+            if key not in parameters:
+                raise KeyError(f"with_values: {section}.{key} is not a parameter of {self.name!r}")
+            parameters[key] = dataclasses.replace(parameters[key], value=float(value))
+        return dataclasses.replace(self, **{section: parameters})
+
+    def without_shocks(self) -> Scenario:
+        """The scenario with no new shock: every shock rate and the price volatility at 0
+        (for counterfactuals and checks of the trend)."""
+        return self.with_values("shocks", **dict.fromkeys((*SHOCK_RATES, "price_volatility"), 0))
+
+    def without_monitoring_payments(self) -> Scenario:
+        """The scenario whose monitoring system pays nothing (no preventive support, no
+        top-up): it still screens and enrols."""
+        return self.with_values("monitoring", preventive_support=0, assistance_gap_closure=0)
+
+    def with_calibration(self, **values: float) -> Scenario:
+        """Return the scenario with calibration parameters replaced (calibration, validation)."""
+        return self.with_values("calibration", **values)
 
     def planned_cost(self, households: float, members: float) -> pd.DataFrame:
         """Return the planned cost of active levers by year: scale x unit cost (central effects).

@@ -18,8 +18,6 @@ from simulation.trend import expected_trend
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
-SHOCK_RATES = ("illness_rate", "disaster_rate", "village_disaster_rate", "labour_demand_rate")
-
 
 @pytest.fixture(scope="module")
 def baseline():
@@ -28,14 +26,8 @@ def baseline():
 
 def quiet(scenario):
     """The scenario without measures, shocks or the monitoring system's payments."""
-    shocks = dict(scenario.shocks)
-    for key in SHOCK_RATES:
-        shocks[key] = dataclasses.replace(shocks[key], value=0.0)
-    shocks["price_volatility"] = dataclasses.replace(shocks["price_volatility"], value=0.0)
-    monitoring = dict(scenario.monitoring)
-    for key in ("preventive_support", "assistance_gap_closure"):
-        monitoring[key] = dataclasses.replace(monitoring[key], value=0.0)
-    return dataclasses.replace(scenario, measures=(), shocks=shocks, monitoring=monitoring)
+    switched = scenario.without_shocks().without_monitoring_payments()
+    return dataclasses.replace(switched, measures=())
 
 
 # -- shocks that recover -----------------------------------------------------------------------

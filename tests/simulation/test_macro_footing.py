@@ -3,8 +3,6 @@ nothing read after the origin."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,20 +13,6 @@ from simulation import simulate
 from simulation.montecarlo.national import draw_macro
 from simulation.montecarlo.replications import replication_seeds
 from simulation.trend import expected_trend, macro_model
-
-SHOCK_RATES = ("illness_rate", "disaster_rate", "village_disaster_rate", "labour_demand_rate")
-
-
-def _quiet(scenario):
-    """The scenario with every shock and the monitoring system's payments switched off."""
-    shocks = dict(scenario.shocks)
-    for key in SHOCK_RATES:
-        shocks[key] = dataclasses.replace(shocks[key], value=0.0)
-    shocks["price_volatility"] = dataclasses.replace(shocks["price_volatility"], value=0.0)
-    monitoring = dict(scenario.monitoring)
-    for key in ("preventive_support", "assistance_gap_closure"):
-        monitoring[key] = dataclasses.replace(monitoring[key], value=0.0)
-    return dataclasses.replace(scenario, shocks=shocks, monitoring=monitoring)
 
 
 @pytest.fixture(scope="module")
@@ -91,14 +75,6 @@ def test_alternative_assumptions_keep_the_shocks_and_move_the_trend():
     assert {"macro", "drift", "rural_slowdown", "ratio_trend"} <= set(draws.alternatives)
 
 
-def _without_payments(scenario):
-    """The scenario with the monitoring system's payments switched off."""
-    monitoring = dict(scenario.monitoring)
-    for key in ("preventive_support", "assistance_gap_closure"):
-        monitoring[key] = dataclasses.replace(monitoring[key], value=0.0)
-    return dataclasses.replace(scenario, monitoring=monitoring)
-
-
 def test_without_measures_the_mean_follows_the_given_trend(population):
     """No measure and no payment: the mean follows the trend it is given. Shocks stay on:
     households hit in the as-of year recover (issue 12), and new shocks take their place,
@@ -113,12 +89,20 @@ def test_without_measures_the_mean_follows_the_given_trend(population):
     growth = []
     for seed in range(6):
         result = simulate(
-            _without_payments(none), population, seed=seed, draw_parameters=False, trend=trend
+            none.without_monitoring_payments(),
+            population,
+            seed=seed,
+            draw_parameters=False,
+            trend=trend,
         )
         growth.append(np.log(result.annual["net_income_per_capita"].to_numpy() / start))
     np.testing.assert_allclose(np.mean(growth, axis=0), np.cumsum(trend), atol=0.02)
     doubled = simulate(
-        _without_payments(none), population, seed=0, draw_parameters=False, trend=trend * 2
+        none.without_monitoring_payments(),
+        population,
+        seed=0,
+        draw_parameters=False,
+        trend=trend * 2,
     ).annual["net_income_per_capita"]
     assert np.log(doubled.iloc[-1] / start) - growth[0][-1] == pytest.approx(trend.sum(), abs=0.01)
 

@@ -126,7 +126,7 @@ def validate_simulation(
     with ReplicationRunner(population, workers, scheduler, progress) as runner:
         for path in scenario_paths:
             scenario = load_scenario(path)
-            shifts = {key: 0.0 for key in scenario.calibration}
+            shifts = {key: 0.0 for key in scenario.calibration if key.endswith("_drift_shift")}
             test = TargetTest(
                 scenario.with_calibration(**shifts),
                 replications=replications,

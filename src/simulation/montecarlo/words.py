@@ -7,40 +7,49 @@ for a missing or infinite value instead of ``nan``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import wraps
 
 
+def _or_na(format_number: Callable[..., str]) -> Callable[..., str]:
+    """Write ``n/a`` for a missing or infinite first argument instead of formatting it."""
+
+    @wraps(format_number)
+    def formatted(value, *args, **kwargs) -> str:
+        if value is None or not math.isfinite(value):
+            return "n/a"
+        return format_number(value, *args, **kwargs)
+
+    return formatted
+
+
+@_or_na
 def yuan(value: float, signed: bool = False) -> str:
     """Format yuan: ``14,147`` or ``+312``."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
     return f"{value:+,.0f}" if signed else f"{value:,.0f}"
 
 
+@_or_na
 def percent(share: float, digits: int = 0) -> str:
     """Format a share as a percentage: ``63 %``."""
-    if share is None or not math.isfinite(share):
-        return "n/a"
     return f"{100 * share:.{digits}f} %"
 
 
+@_or_na
 def billions(value: float) -> str:
     """Format yuan as billions: ``12.3 bn yuan``."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
     return f"{value / 1e9:,.2f} bn yuan"
 
 
+@_or_na
 def ratio(value: float) -> str:
     """Format a ratio Yunnan/national: ``1.025``."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
     return f"{value:.3f}"
 
 
+@_or_na
 def points(delta: float) -> str:
     """Format a change of probability in percentage points: ``+8 points``, ``0 points``."""
-    if delta is None or not math.isfinite(delta):
-        return "n/a"
     moved = round(100 * delta)
     return f"{moved:+d} points" if moved else "0 points"
 
