@@ -30,8 +30,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from forecast.macro import MacroError, MacroModel, MacroSettings, cut, interval_table
+from forecast.macro import (
+    INTERVAL_PATHS,
+    INTERVAL_SEED,
+    MacroError,
+    MacroModel,
+    MacroSettings,
+    cut,
+    interval_table,
+)
 from forecast.series import (
     RELATED_SERIES,
     available_series,
@@ -100,8 +109,8 @@ def forecast_ratio(data, name, origin, until, settings: MacroSettings | None = N
     ratio = (series / common).dropna()
     if len(ratio) < MIN_ORIGIN_POINTS or _years_to(ratio, until) < 1:
         return None
-    rng = np.random.default_rng(20221231)
-    n = 4000
+    rng = np.random.default_rng(INTERVAL_SEED)
+    n = INTERVAL_PATHS  # the same paths as the macro layer's intervals
     last = int(ratio.index[-1])
     ratio_paths = sample_series_paths(
         ratio, until - last, n, rng, prior=_growth_prior(data, origin)
@@ -130,8 +139,6 @@ def forecast_local_trend(data, name, origin, until):
         prediction = fitted.get_forecast(_years_to(series, until))
         mean = np.asarray(prediction.predicted_mean)
         sd = np.sqrt(np.asarray(prediction.var_pred_mean))
-    from scipy import stats
-
     frame = pd.DataFrame(
         {"mean": np.exp(mean)},
         index=pd.Index(range(int(series.index[-1]) + 1, until + 1), name="year"),
