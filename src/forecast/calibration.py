@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.parameters import ParameterError, by_year
 from forecast.schema import SOURCES
 from forecast.statistics import PublicStatistics, as_statistics
+from forecast.synthetic import load_generator_parameters
 
 
 def weighted_means(panel: pd.DataFrame) -> pd.DataFrame:
@@ -53,11 +55,25 @@ def calibration_report(
     pandas.DataFrame
         One row per target: ``target``, ``synthetic``, ``published``, ``difference``
         (relative for levels, in points for shares), ``tolerance``, ``ok`` and ``source``.
-        Targets whose year is not in the panel are left out.
+        Targets whose year is not in the panel are left out; a row without a published figure
+        (``published`` NaN) or without a tolerance is for information.
+
+    Notes
+    -----
+    The monitoring rows read their line and targets from ``data/synthetic_panel.yaml``
+    (groups ``monitoring`` and ``targets``, as known at the end of the panel's last year):
+    the share of people monitored at the end of 2022 against the published share, and the
+    share of people under the year's line at the end of each year the file gives a line for
+    (and under the 2022 floor) against the published near-zero figure from the year every
+    household under the line was reached; before it, no share under the line was published.
     """
     means = weighted_means(panel)
     years = set(means.index)
     stats = as_statistics(statistics).until(max(years))
+    try:
+        params = load_generator_parameters(as_of=max(years), statistics=stats)
+    except ParameterError:  # a panel ending before the file knows enough: no monitoring rows
+        params = None
     yunnan = stats.entry("series", "yunnan_net_income_alleviated")
     counts = stats.entry("counts")
     rows = []
@@ -122,14 +138,17 @@ def calibration_report(
             "derived: " + by_source["property_and_transfer"]["note"],
         )
         monitored = counts["monitored_end_2022"]
-        add(
-            "monitored people share end 2022",
-            means.at[2022, "monitored_people_share"],
-            monitored["people"] / counts["people_alleviated_plus_monitored"]["value"],
-            "points",
-            0.02,
-            monitored["source"],
-        )
+        if params is not None:
+            target = params["targets"]["monitored_people_share_end_2022"]
+            add(
+                "monitored people share end 2022",
+                means.at[2022, "monitored_people_share"],
+                target["published"],
+                "points",
+                target["tolerance"],
+                f"{monitored['source']} (synthetic_panel.yaml targets."
+                "monitored_people_share_end_2022)",
+            )
         add(
             "monitored households end 2022",
             means.at[2022, "monitored_households"],
@@ -138,6 +157,9 @@ def calibration_report(
             float("nan"),
             monitored["source"],
         )
+    if params is not None:
+        for row in _under_line_rows(panel, params, stats):
+            add(*row)
     last = max(years)
     add(
         f"people {last}",
@@ -184,6 +206,48 @@ def calibration_report(
     return pd.DataFrame(rows)
 
 
+def _under_line_rows(panel: pd.DataFrame, params: dict, stats: PublicStatistics) -> list[tuple]:
+    """Report rows (``add``'s arguments) for the share of people under the line at the end of
+    each year the parameters give a line for, and under the 2022 floor."""
+    line, full_from = params["monitoring"]["line"], int(params["monitoring"]["full_coverage_year"])
+    target = params["targets"]["people_under_line_end_of_year"]
+    in_years = panel[panel["year"].isin(list(line))]
+    if in_years.empty:
+        return []
+    below = share_of_people_below(in_years, lambda years: by_year(line, years))
+    rows = []
+    for year, share in below.items():
+        yuan = by_year(line, [year])[0]
+        if year >= full_from:
+            published, tolerance = target["published"], target["tolerance"]
+            source = "synthetic_panel.yaml targets.people_under_line_end_of_year"
+        else:
+            published = tolerance = float("nan")
+            source = (
+                "no published share before every household under the line was reached "
+                "(synthetic_panel.yaml monitoring.full_coverage_year)"
+            )
+        rows.append(
+            (f"people under the line end {year} ({yuan:,.0f} yuan)", share, published, "points")
+            + (tolerance, source)
+        )
+    if 2022 in below.index:
+        floor = stats.entry("monitoring", "yunnan_income_floor_2022")
+        at_2022 = in_years[in_years["year"] == 2022]
+        share = share_of_people_below(at_2022, lambda years: np.full(len(years), floor["value"]))
+        rows.append(
+            (
+                f"people under the 2022 floor end 2022 ({floor['value']:,.0f} yuan)",
+                share.at[2022],
+                target["published"],
+                "points",
+                target["tolerance"],
+                floor["source"],
+            )
+        )
+    return rows
+
+
 def format_report(report: pd.DataFrame) -> str:
     """Render a calibration report as an aligned plain-text table."""
     lines = [f"{'target':<52} {'synthetic':>14} {'published':>14} {'diff':>9} {'tol':>7}  ok"]
@@ -198,8 +262,10 @@ def format_report(report: pd.DataFrame) -> str:
             tol, ok = "-", "info"
         else:
             ok = "yes" if row.ok else "NO"
+        published = "-" if np.isnan(row.published) else value(row.published)
+        diff = "-" if np.isnan(row.difference) else diff
         lines.append(
-            f"{row.target:<52} {value(row.synthetic):>14} {value(row.published):>14} {diff:>9} {tol:>7}  {ok}"
+            f"{row.target:<52} {value(row.synthetic):>14} {published:>14} {diff:>9} {tol:>7}  {ok}"
         )
     return "\n".join(lines)
 

@@ -266,10 +266,12 @@ def _with_household_and_year(problems: list[Problem], frame: pd.DataFrame) -> li
 def _apply_mapping(frame: pd.DataFrame, mapping: ColumnMapping | None, problems) -> pd.DataFrame:
     if mapping is None:
         return frame
+    # An export may leave out what the schema calls optional, even when the mapping names it.
+    optional = {name for name, to in mapping.columns.items() if not COLUMNS_BY_NAME[to].required}
     problems += [
         Problem(None, name, None, "mapping names a column that the file does not have")
         for name in list(mapping.columns) + list(mapping.ignore)
-        if name not in frame.columns
+        if name not in frame.columns and name not in optional
     ]
     frame = frame.drop(columns=[c for c in mapping.ignore if c in frame.columns])
     frame = frame.rename(columns=mapping.columns)
@@ -382,9 +384,11 @@ def _raw(values: pd.Series, row: int) -> Any:
 
 
 def _missing(column: Column, n: int) -> pd.Series:
-    dtype = {"int": "Int64", "float": "Float64", "bool": "boolean", "str": "str"}.get(column.kind)
+    dtype = {"int": "Int64", "bool": "boolean", "str": "str"}.get(column.kind)
     if column.kind == "category":
         return pd.Series(pd.Categorical([None] * n, categories=list(column.categories)))
+    if column.kind == "float":  # as a present float column converts: float64 with NaN
+        return pd.Series(np.full(n, np.nan))
     return pd.Series([pd.NA] * n, dtype=dtype)
 
 
@@ -437,6 +441,18 @@ def _check_rows(panel: pd.DataFrame, problems: list[Problem], bad_rows: np.ndarr
                 f"does not equal the sum of the four sources / members ({derived[r - 1]:.0f})",
             )
             for r in _rows(off)
+        ]
+    if "assistance_income" in panel:
+        assistance = panel["assistance_income"].to_numpy(dtype=float, na_value=np.nan)
+        above = ok & (assistance > panel["transfer_income"].to_numpy(dtype=float) + 0.5)
+        problems += [
+            Problem(
+                int(r),
+                "assistance_income",
+                float(assistance[r - 1]),
+                "assistance is part of transfer income and cannot exceed it",
+            )
+            for r in _rows(above)
         ]
     ids, years = panel[KEY[0]].to_numpy(dtype=object), panel[KEY[1]].to_numpy()
     duplicate = pd.DataFrame({"h": ids, "y": years}).duplicated(keep="first").to_numpy()

@@ -133,6 +133,16 @@ COLUMNS: tuple[Column, ...] = (
         INCOME_MAX,
     ),
     Column(
+        "assistance_income",
+        "float",
+        "yuan/household/year",
+        "part of transfer_income paid by the return-to-poverty monitoring mechanism's assistance "
+        "(防返贫帮扶) this year; risk labels read income before it",
+        0,
+        INCOME_MAX,
+        required=False,
+    ),
+    Column(
         "net_income_per_capita",
         "float",
         "yuan/person/year",

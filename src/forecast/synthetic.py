@@ -15,6 +15,17 @@ interpolated) figure for that source. Measures therefore change *who* earns what
 province's mean is pinned to the published series: the panel cannot claim income gains that
 the statistics do not show.
 
+The monitoring mechanism (防止返贫动态监测和帮扶, from 2020): each year, households whose
+per-capita income before assistance is under the year's monitoring line are identified
+(``monitored`` from then on, typed by ``monitored_type``) and lifted above the line by the end
+of the year through transfer income, except a stated residual share found too late. The
+assistance is part of the published transfer mean, not added to it: transfers are scaled last,
+with the assistance paid out of their variable part, so every published mean still holds. From
+the year every household under the line was reached (2022, Yunnan's floor of 7,000 yuan) all
+of them are identified; before it, identification was partial and reaches a stated share of
+people, poorest first. The line, the shares and the targets the calibration report checks
+(``targets``) are in the parameter file, with their sources.
+
 As of an origin year: ``synthesize_panel(..., as_of=Y)`` reads only what was known at the end
 of Y. Year-keyed parameters are cut at Y before interpolation, parameters (or years of them)
 derived from a later publication declare ``known_in:`` and give way to a stated
@@ -48,6 +59,7 @@ from forecast.statistics import PublicStatistics, StatisticsError, as_statistics
 
 FIRST_YEAR = 2016
 LAST_PUBLISHED_YEAR = 2022
+MONITORING_STREAM = 1  # second word of the monitoring stream's seed: [seed, 1]
 
 
 def load_generator_parameters(
@@ -98,7 +110,7 @@ def load_generator_parameters(
             entry, key = {"value": sourced.value, **sourced.extra}, f"{group}.{name}"
             value = _value_as_of(entry, as_of, path, key)
             if "statistic" in entry:
-                _check_statistic(value, str(entry["statistic"]), stats, path, key)
+                _check_statistic(value, entry["statistic"], stats, path, key)
             resolved[group][name] = value
     anchors = resolved["income"]["mean_per_capita"]
     if len(anchors) < 2:
@@ -174,9 +186,24 @@ def _cut_years(values: Mapping[str, Any], origin: int) -> dict[str, Any]:
     }
 
 
-def _check_statistic(value: Any, cited: str, stats: PublicStatistics, path: Path, key: str):
-    """Refuse a parameter that differs from the published figure it cites."""
-    keys = tuple(int(part) if part.isdigit() else part for part in cited.split("."))
+def _check_statistic(
+    value: Any, cited: str | Mapping, stats: PublicStatistics, path: Path, key: str
+) -> None:
+    """Refuse a parameter that differs from the published figure it cites.
+
+    ``cited`` is a dotted key, or ``{year: dotted key}`` for a year-keyed value whose years are
+    published under different keys (only the years the value holds are checked).
+    """
+    if isinstance(cited, Mapping):
+        if not _is_year_map(value) or not _is_year_map(cited):
+            raise ParameterError(
+                path, f"{key}.statistic", "{year: key} citations need a year-keyed value"
+            )
+        for year, one in cited.items():
+            if year in value:
+                _check_statistic(value[year], str(one), stats, path, f"{key}.{year}")
+        return
+    keys = tuple(int(part) if part.isdigit() else part for part in str(cited).split("."))
     try:
         published = stats.entry(*keys)
     except StatisticsError as error:
@@ -307,10 +334,13 @@ def synthesize_panel(
     else:
         params = load_generator_parameters(parameters, as_of=as_of, statistics=statistics)
     rng = np.random.default_rng(seed)
+    # Identification and assistance draw from their own stream, so that switching them off
+    # (or changing their parameters) leaves every income draw unchanged.
+    monitoring_rng = np.random.default_rng([seed, MONITORING_STREAM])
     years = np.arange(FIRST_YEAR, as_of + 1)
     county_codes, key_level, village_county = _counties_and_villages(params, rng)
     hh = _draw_households(households, params, rng, village_county, span=years.size - 1)
-    columns = _simulate_years(hh, params, rng, years, village_county, progress)
+    columns = _simulate_years(hh, params, (rng, monitoring_rng), years, village_county, progress)
     return _assemble(hh, columns, years, county_codes, key_level, village_county)
 
 
@@ -362,7 +392,145 @@ def _select_lowest(target: float, weights: np.ndarray, units, propensity: np.nda
     return chosen
 
 
-def _simulate_years(hh: _Households, params, rng, years, village_county, progress):
+def _scaled(fixed, variable: np.ndarray, target: float, w: np.ndarray) -> np.ndarray:
+    """A source's income: the fixed part plus the variable part scaled so that the weighted
+    total is ``target``."""
+    fixed = np.broadcast_to(fixed, variable.shape)
+    scale = (target - (w * fixed).sum()) / (w * variable).sum()
+    if scale > 0:
+        return fixed + scale * variable
+    # A tiny sample drew too many recipients: scale the whole source instead.
+    return (fixed + variable) * target / (w * (fixed + variable)).sum()
+
+
+@dataclass(frozen=True)
+class _Monitoring:
+    """The monitoring mechanism in one year: its line, whom it finds, and its draws."""
+
+    line: float  # yuan/person: households under it before assistance are identified
+    identified_share: float | None  # cumulative share of people found; None: all under the line
+    residual_share: float  # share of the found people under the line not lifted by year end
+    risk_noise: np.ndarray  # who is found first when not all are
+    late: np.ndarray  # who is found too late to be lifted (lowest first)
+    margin: np.ndarray  # how far above the line assistance lands (share of the line)
+
+    @classmethod
+    def of_year(cls, mon: Mapping, year: int, rng: np.random.Generator, n: int) -> _Monitoring:
+        margin = mon["assistance_margin"]
+        everyone = year >= int(mon["full_coverage_year"])
+        return cls(
+            line=float(by_year(mon["line"], [year])[0]),
+            identified_share=None if everyone else float(by_year(mon["people_share"], [year])[0]),
+            residual_share=float(mon["residual_share"]),
+            risk_noise=rng.normal(0, 0.3, n),
+            late=rng.random(n),
+            margin=rng.uniform(margin["low"], margin["high"], n),
+        )
+
+
+def _monitor_and_assist(
+    year: _Monitoring,
+    other: np.ndarray,
+    transfer: tuple,
+    w: np.ndarray,
+    m: np.ndarray,
+    monitored: np.ndarray,
+    *,
+    shocked: np.ndarray,
+    people: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Transfer income of one year with the monitoring mechanism's assistance.
+
+    Households whose per-capita income before assistance is under the year's line are
+    identified: all of them from the full-coverage year on, before it only the riskiest (under
+    the line first, then lowest income and shocked first) until the year's cumulative share of
+    people is reached. ``monitored`` is updated in place and never cleared. Every monitored
+    household under the line is lifted above it (by its drawn margin) through transfer income,
+    except the residual share of their people found too late in the year.
+
+    The assistance is paid out of the published transfer mean: the variable part of every
+    household's transfer is scaled down until the weighted total, assistance included, equals
+    ``target``. Lower transfers can push more households under the line; from the
+    full-coverage year they are identified and the scale solved again until nobody new falls
+    under (before it, they were not found). When a tiny sample leaves no room in the transfer
+    mean, households are identified but not lifted.
+
+    Parameters
+    ----------
+    transfer : (fixed, variable, target)
+        Fixed and variable parts of each household's transfer income (yuan/household) and the
+        weighted total they must add up to (yuan).
+
+    Returns
+    -------
+    transfer, assistance : ndarray
+        Each household's transfer income with the assistance, and the assistance alone
+        (yuan/household; the panel's ``assistance_income``).
+    """
+    fixed, variable, target = transfer
+    fixed = np.broadcast_to(np.asarray(fixed, dtype=float), other.shape)
+    free = (target - (w * fixed).sum()) / (w * variable).sum()  # the scale without assistance
+    plain = _scaled(fixed, variable, target, w)
+    pc = (other + plain) / m
+    under = pc < year.line
+    if year.identified_share is None:
+        monitored |= under
+    else:
+        need = year.identified_share * people - (w * m * monitored).sum()
+        if need > 0:
+            risk = np.log(np.maximum(pc, 100)) - 0.7 * shocked + year.risk_noise
+            risk = np.where(under, risk, risk + 1e3)  # under the line first
+            risk[monitored] = np.inf
+            monitored |= _select_lowest(need, w, m, risk)
+    if free <= 0:  # a tiny sample drew too many recipients: no room for assistance
+        return plain, np.zeros_like(plain)
+    goal = year.line * (1 + year.margin) * m - other  # transfer that lifts to the goal
+    for _ in range(100):
+        if year.identified_share is None:
+            monitored |= under
+        candidates = monitored & under
+        late = _select_lowest(
+            year.residual_share * (w * m * candidates).sum(),
+            w,
+            m,
+            np.where(candidates, year.late, np.inf),
+        )
+        lifted = candidates & ~late
+        scale, shrink = _assisted_scale(fixed, variable, goal, lifted, target, w, free)
+        pc = (other + fixed + scale * variable) / m
+        newly = (pc < year.line) & ~under
+        if shrink < 1 or not newly.any():
+            break
+        under |= newly
+    base = fixed + scale * variable
+    assistance = np.where(lifted, np.maximum(goal - base, 0.0), 0.0) * shrink
+    return base * shrink + assistance, assistance
+
+
+def _assisted_scale(fixed, variable, goal, lifted, target, w, free) -> tuple[float, float]:
+    """Scale of the variable transfer so that the weighted total with ``lifted`` households
+    raised to ``goal`` is ``target``; the total rises with the scale, so bisect on
+    ``[0, free]``. When even a zero scale leaves too much (a tiny sample), the scale is 0 and
+    the second value shrinks every transfer in proportion."""
+
+    def total(scale: float) -> float:
+        base = fixed + scale * variable
+        return float((w * np.where(lifted, np.maximum(base, goal), base)).sum())
+
+    at_zero = total(0.0)
+    if at_zero >= target:
+        return 0.0, target / at_zero
+    lo, hi = 0.0, free
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if mid in (lo, hi):
+            break
+        lo, hi = (mid, hi) if total(mid) < target else (lo, mid)
+    return hi, 1.0
+
+
+def _simulate_years(hh: _Households, params, streams, years, village_county, progress):
+    rng, monitoring_rng = streams
     inc, mea, mon = params["income"], params["measures"], params["monitoring"]
     n, T = hh.members.size, years.size
     w, m = hh.weight, hh.members
@@ -390,6 +558,7 @@ def _simulate_years(hh: _Households, params, rng, years, village_county, progres
     monitored_type = np.zeros(n, dtype=np.int8)
 
     out = {k: np.zeros((n, T)) for k in ("wage", "operating", "property", "transfer")}
+    assistance = np.zeros((n, T))  # the monitoring mechanism's part of the transfers
     flags = {
         k: np.zeros((n, T), dtype=bool)
         for k in (*MEASURES, "shock_illness", "shock_disaster", "monitored")
@@ -463,16 +632,9 @@ def _simulate_years(hh: _Households, params, rng, years, village_county, progres
             "wage": (wage_fixed, wage_var * np.where(illness, 1 - loss, 1.0)),
             "operating": (0.0, op_var * np.where(illness, 1 - loss, 1.0)),
             "property": (prop_fixed, prop_var),
-            "transfer": (trans_fixed, trans_var),
         }
         for source, (fixed, variable) in parts.items():
-            fixed = np.broadcast_to(fixed, (n,))
-            target = targets[source][t] * people
-            scale = (target - (w * fixed).sum()) / (w * variable).sum()
-            if scale > 0:
-                out[source][:, t] = fixed + scale * variable
-            else:  # a tiny sample drew too many recipients: scale the whole source instead
-                out[source][:, t] = (fixed + variable) * target / (w * (fixed + variable)).sum()
+            out[source][:, t] = _scaled(fixed, variable, targets[source][t] * people, w)
         # A disaster destroys part of a household's harvest and can turn its net operating
         # income negative; the province's mean stays pinned to the published figure.
         loss_range = inc["disaster_operating_loss"]
@@ -481,21 +643,32 @@ def _simulate_years(hh: _Households, params, rng, years, village_county, progres
         rescale = targets["operating"][t] * people / (w * out["operating"][:, t]).sum()
         out["operating"][:, t] *= rescale
 
+        # Transfers last: monitoring assistance is transfer income, paid out of the
+        # published transfer mean (the variable part shrinks to make room for it).
+        transfer_target = targets["transfer"][t] * people
+        if year >= int(mon["start_year"]):
+            other = out["wage"][:, t] + out["operating"][:, t] + out["property"][:, t]
+            before = monitored.copy()
+            out["transfer"][:, t], assistance[:, t] = _monitor_and_assist(
+                _Monitoring.of_year(mon, int(year), monitoring_rng, n),
+                other,
+                (trans_fixed, trans_var, transfer_target),
+                w,
+                m,
+                monitored,  # updated in place: identified households stay monitored
+                shocked=illness | disaster,
+                people=people,
+            )
+            new = monitored & ~before
+            marginal = monitoring_rng.random(n) < float(mon["marginal_share"])
+            monitored_type[new] = np.where(
+                illness[new] | disaster[new], 3, np.where(marginal[new], 2, 1)
+            )
+        else:
+            out["transfer"][:, t] = _scaled(trans_fixed, trans_var, transfer_target, w)
+
         total = sum(out[s][:, t] for s in SOURCES)
         pc = total / m
-        # Monitoring: identify the lowest-income and shocked households until the cumulative
-        # share of people reaches the year's figure; identified households stay monitored.
-        if year >= int(mon["start_year"]):
-            target_share = by_year(mon["people_share"], yr)[0]
-            shocked = illness | disaster
-            need = target_share * people - (w * m * monitored).sum()
-            if need > 0:
-                risk = np.log(np.maximum(pc, 100)) - 0.7 * shocked + rng.normal(0, 0.3, n)
-                risk[monitored] = np.inf
-                new = _select_lowest(need, w, m, risk) & ~monitored
-                marginal = rng.random(n) < float(mon["marginal_share"])
-                monitored_type[new] = np.where(shocked[new], 3, np.where(marginal[new], 2, 1))
-                monitored |= new
 
         trained_ever |= trained
         for name, value in (
@@ -515,7 +688,7 @@ def _simulate_years(hh: _Households, params, rng, years, village_county, progres
             flags[name][:, t] = value
         mtype[:, t] = monitored_type
         prev_pc = pc
-    return {"income": out, "flags": flags, "monitored_type": mtype}
+    return {"income": out, "assistance": assistance, "flags": flags, "monitored_type": mtype}
 
 
 def _assemble(hh, columns, years, county_codes, key_level, village_county) -> pd.DataFrame:
@@ -549,6 +722,7 @@ def _assemble(hh, columns, years, county_codes, key_level, village_county) -> pd
         "operating_income": income["operating"].ravel(),
         "property_income": income["property"].ravel(),
         "transfer_income": income["transfer"].ravel(),
+        "assistance_income": columns["assistance"].ravel(),
         "weight": per_row(hh.weight),
         "monitored": flags["monitored"].ravel(),
         "monitored_type": pd.Categorical.from_codes(

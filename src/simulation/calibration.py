@@ -8,7 +8,11 @@ yuan per person, ``data/public_statistics.yaml``).
 Parameters
     ``wage_drift_shift``, ``operating_drift_shift`` and one shift shared by
     ``property_drift_shift`` and ``transfer_drift_shift`` (published only together): log
-    points per year added to that source's trend (``scenarios/calibration.yaml``).
+    points added to that source's growth in the calibration year (``calibration_year``,
+    ``scenarios/calibration.yaml``). One year of composition cannot tell a one-off level
+    change from a lasting change of growth, so later years carry ``shift_persistence ** k``
+    of the shift (:func:`simulation.trend.shift_carried`), with the persistence uncertain
+    and drawn per replication.
 Targets
     The published level of each source group in the calibration year ``Y``, simulated from a
     population as of ``Y - 1`` under the policies in force (``baseline.yaml``) with central
@@ -18,8 +22,8 @@ Method
     error (``observation_error_*`` in the calibration file), then a **Laplace approximation**: the posterior of the
     shifts is normal, centred on the fit, with covariance ``(J' J)^-1`` from the Jacobian of
     the scaled residuals at the fit. :meth:`Posterior.draw` samples it; the target test draws
-    one set of shifts per replication (stream ``calibration``), so the Monte Carlo bands carry
-    the calibration's uncertainty. The same posterior applies to later as-of years.
+    one set of shifts and one persistence per replication (stream ``calibration``), so the
+    Monte Carlo bands carry the calibration's uncertainty.
 Tolerances
     The total within 1 % and each source group within 5 % (issue 12).
 """
@@ -38,7 +42,7 @@ from scipy.optimize import least_squares
 from forecast.statistics import PublicStatistics
 from simulation.population import Population
 from simulation.run import simulate
-from simulation.scenario import Scenario
+from simulation.scenario import Parameter, Scenario
 
 PARAMETERS = (
     "wage_drift_shift",
@@ -83,20 +87,25 @@ class Targets:
 
 @dataclass(frozen=True)
 class Posterior:
-    """Normal (Laplace) posterior of the free shifts: ``mean`` and ``covariance``."""
+    """Normal (Laplace) posterior of the free shifts (``mean``, ``covariance``), and the
+    uncertain persistence that carries them into later years."""
 
     mean: np.ndarray
     covariance: np.ndarray
+    persistence: Parameter | None = None
 
     def shifts(self, free: np.ndarray) -> dict[str, float]:
         """The four sources' shifts from a vector of free parameters."""
         return {name: float(v) for names, v in zip(FREE, free, strict=True) for name in names}
 
     def draw(self, rng: np.random.Generator | None) -> dict[str, float]:
-        """One draw of the shifts (the mean without a generator)."""
-        if rng is None:
-            return self.shifts(self.mean)
-        return self.shifts(rng.multivariate_normal(self.mean, self.covariance))
+        """One draw of the shifts and their persistence (the central values without a
+        generator)."""
+        free = self.mean if rng is None else rng.multivariate_normal(self.mean, self.covariance)
+        drawn = self.shifts(free)
+        if self.persistence is not None:
+            drawn["shift_persistence"] = self.persistence.draw(rng)
+        return drawn
 
     @property
     def sd(self) -> np.ndarray:
@@ -118,7 +127,7 @@ class Posterior:
             raise ValueError(
                 f"{path}: posterior_covariance: expected a {len(FREE)}x{len(FREE)} matrix"
             )
-        return cls(mean, covariance)
+        return cls(mean, covariance, scenario.calibration.get("shift_persistence"))
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,7 @@ class CalibrationResult:
     seed: int
     year: int
     observation_errors: dict[str, float]
+    kept: dict[str, Parameter]  # the calibration file's other entries, written back as read
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -147,7 +157,11 @@ def observation_errors(scenario: Scenario) -> dict[str, float]:
 def simulated_levels(
     scenario: Scenario, population: Population, seed: int, **shifts: float
 ) -> dict[str, float]:
-    """Simulate the first year with given shifts; return the total and each source group."""
+    """Simulate the first year with given shifts; return the total and each source group.
+
+    The first year is the calibration year: the shifts apply in full."""
+    if "calibration_year" in scenario.calibration:
+        shifts = {**shifts, "calibration_year": population.as_of + 1}
     result = simulate(
         scenario.with_calibration(**shifts), population, seed=seed, draw_parameters=False, months=12
     )
@@ -188,10 +202,24 @@ def calibrate(
     fit = least_squares(residuals, np.zeros(len(FREE)), bounds=(-1.0, 1.0), diff_step=1e-3)
     jacobian = np.asarray(fit.jac, dtype=float)
     covariance = np.linalg.pinv(jacobian.T @ jacobian)
-    posterior = Posterior(np.asarray(fit.x, dtype=float), covariance)
+    posterior = Posterior(
+        np.asarray(fit.x, dtype=float), covariance, scenario.calibration.get("shift_persistence")
+    )
     table = calibration_table(scenario, population, seed, posterior.shifts(fit.x), targets)
+    kept = {
+        k: p
+        for k, p in scenario.calibration.items()
+        if k not in PARAMETERS and k != "calibration_year"
+    }
     return CalibrationResult(
-        posterior, table, bool(table["within"].all()), int(fit.nfev), seed, targets.year, error
+        posterior,
+        table,
+        bool(table["within"].all()),
+        int(fit.nfev),
+        seed,
+        targets.year,
+        error,
+        kept,
     )
 
 
@@ -223,31 +251,43 @@ def write_calibration(result: CalibrationResult, path: str | Path, panel_note: s
         f"{result.year - 1} under baseline.yaml, published {result.year} composition, seed "
         f"{result.seed}, {panel_note}, {dt.date.today().isoformat()}"
     )
-    lines = [
-        "# Shifts of each income source's trend (log points per year), written by",
+    header = [
+        "# Shifts of each income source's growth (log points), written by",
         "# `zengshou simulate calibrate --write`. The trend itself is the macro layer's Yunnan",
         "# path less what the measures in force add (src/simulation/in_force.py); these shifts",
         "# split it over the sources so that, from the year before, the policies in force",
         f"# reproduce the published {result.year} composition. Each value is the posterior mean;",
         "# posterior_covariance is the Laplace approximation's covariance of the free shifts",
         "# (wage, operating, property = transfer), from which every replication draws one set.",
+        "# Later years carry shift_persistence ** k of the shift (drawn per replication).",
         "# `zengshou simulate validate` refits nothing on later years and uses no shift.",
-        "kind: calibration",
     ]
+    unit = "log points per year"
+    tree: dict = {"kind": "calibration"}
+    tree["calibration_year"] = {
+        "value": result.year,
+        "unit": "year",
+        "source": f"the year whose published composition the fit reproduces ({source})",
+    }
     for name, value in result.parameters.items():
-        lines.append(
-            f'{name}: {{value: {value:.10g}, unit: log points per year, source: "{source}"}}'
-        )
-    for group, value in result.observation_errors.items():
-        lines.append(
-            f"observation_error_{group}: {{value: {value}, unit: share, "
-            f'assumption: "as in the calibration file the fit read"}}'
-        )
-    matrix = ", ".join(
-        "[" + ", ".join(f"{v:.8g}" for v in row) + "]" for row in result.posterior.covariance
+        tree[name] = {"value": round(value, 10), "unit": unit, "source": source}
+    for name, p in result.kept.items():  # persistence, observation errors: as read
+        fields = ("value", "central", "low", "high", "distribution", "unit", "source")
+        tree[name] = {key: getattr(p, key) for key in fields if getattr(p, key) is not None}
+        if p.central is None:
+            tree[name].pop("distribution")
+        if p.assumption:
+            tree[name]["assumption"] = p.assumption
+    tree["posterior_covariance"] = {
+        # 8 significant digits; round-off of a zero cross term (about 1e-22) written as 0
+        "value": [
+            [0.0 if abs(v) < 1e-15 else float(f"{v:.8g}") for v in row]
+            for row in result.posterior.covariance
+        ],
+        "unit": f"({unit})^2",
+        "source": source,
+    }
+    body = yaml.safe_dump(
+        tree, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
     )
-    lines.append(
-        f"posterior_covariance: {{value: [{matrix}], unit: (log points per year)^2, "
-        f'source: "{source}"}}'
-    )
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    Path(path).write_text("\n".join(header) + "\n" + body, encoding="utf-8")

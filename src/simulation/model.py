@@ -20,7 +20,7 @@ from simulation.levers import collective_lever, raised_level, strategy_for
 from simulation.population import Population
 from simulation.results import ReplicationResult
 from simulation.scenario import TARGETING, Measure, Scenario
-from simulation.trend import cumulative_growth, expected_trend
+from simulation.trend import cumulative_growth, expected_trend, shift_carried
 
 # The annual accounts, one row per simulated year (collected by the DataCollector).
 ANNUAL_COLUMNS: tuple[str, ...] = (
@@ -144,7 +144,7 @@ class Province(mesa.Model):
                     rules.stream(self.seed, f"parameters.{key}") if draw else None
                 )
         for key, p in self.spec.calibration.items():
-            values[f"calibration.{key}"] = float(p.value)
+            values[f"calibration.{key}"] = p.draw(None)
         return values
 
     def _dynamics(
@@ -163,9 +163,15 @@ class Province(mesa.Model):
             self.parameters[f"trend.{year}"] = float(self.trend_path[i])
         dynamics = population.dynamics
         arrays = dynamics.arrays()
-        # Optional shifts of a source's trend (log points a year; in-sample calibration).
-        self.trend_shift = np.array(
+        # Shifts of each source's trend (log points a year) from the calibration: the full
+        # shift in the calibration year, then carried on with its persistence (none before).
+        shift = np.array(
             [self.parameters.get(f"calibration.{s}_drift_shift", 0.0) for s in rules.SOURCES]
+        )
+        self.shift_path = shift[:, None] * shift_carried(
+            range(population.as_of + 1, last_year + 1),
+            int(self.parameters.get("calibration.calibration_year", population.as_of + 1)),
+            self.parameters.get("calibration.shift_persistence", 1.0),
         )
         self.rho_m, self.sigma_m = rules.monthly_ar1(arrays["rho"], arrays["sigma"])
         # Types that move: labour groups each January from the panel's yearly matrix, drawn
@@ -444,7 +450,7 @@ class Province(mesa.Model):
         year's middle: the provincial path, the same for every type (no type grows apart
         from the others forever), plus any source shift."""
         common = cumulative_growth(self.trend_path, elapsed_years)
-        row = common + self.trend_shift * elapsed_years
+        row = common + np.array([cumulative_growth(p, elapsed_years) for p in self.shift_path])
         return np.broadcast_to(row, self.rho_m.shape)
 
     def close_year(self, ctx: MonthContext) -> None:

@@ -18,6 +18,7 @@ raise, and a year's entitlement holds every raise since the as-of year
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -276,7 +277,10 @@ class Scenario:
         for key, value in values.items():
             if key not in parameters:
                 raise KeyError(f"with_values: {section}.{key} is not a parameter of {self.name!r}")
-            parameters[key] = dataclasses.replace(parameters[key], value=float(value))
+            # A value set here is fixed: it replaces any range the file gave.
+            parameters[key] = dataclasses.replace(
+                parameters[key], value=float(value), central=None, low=None, high=None
+            )
         return dataclasses.replace(self, **{section: parameters})
 
     def without_shocks(self) -> Scenario:
@@ -292,6 +296,14 @@ class Scenario:
     def with_calibration(self, **values: float) -> Scenario:
         """Return the scenario with calibration parameters replaced (calibration, validation)."""
         return self.with_values("calibration", **values)
+
+    def with_calibration_of(self, parameters: Mapping[str, float]) -> Scenario:
+        """The scenario with the calibration a replication drew (its
+        ``ReplicationResult.parameters``, keys ``calibration.*``): replays that replication."""
+        prefix = "calibration."
+        return self.with_calibration(
+            **{k.removeprefix(prefix): v for k, v in parameters.items() if k.startswith(prefix)}
+        )
 
     def planned_cost(self, households: float, members: float) -> pd.DataFrame:
         """Return the planned cost of active levers by year: scale x unit cost (central effects).

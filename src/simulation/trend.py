@@ -12,6 +12,7 @@ interpolated and say nothing about growth.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -42,3 +43,19 @@ def cumulative_growth(path: np.ndarray, elapsed_years: float) -> float:
     whole = min(int(elapsed_years), len(path))
     rate = path[whole] if whole < len(path) else path[-1]
     return float(path[:whole].sum() + (elapsed_years - whole) * rate)
+
+
+def shift_carried(years: Iterable[int], calibration_year: int, persistence: float) -> np.ndarray:
+    """Share of a calibrated yearly shift that applies in each of ``years``.
+
+    The calibration fits a source's growth shift in ``calibration_year`` (one year of
+    published composition). Whether such a deviation lasts is not in the data, so it is
+    carried into later years at ``persistence`` a year: the full shift in the calibration
+    year, ``persistence ** k`` of it ``k`` years later (0: a one-year level change, 1: a
+    lasting change of the growth rate), nothing before.
+    """
+    years = np.asarray(list(years), dtype=float)
+    after = years - calibration_year
+    with np.errstate(invalid="ignore"):  # 0 ** 0 is 1; negative k is masked
+        carried = np.power(float(persistence), np.maximum(after, 0))
+    return np.where(after >= 0, carried, 0.0)

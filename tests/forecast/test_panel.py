@@ -121,3 +121,15 @@ def test_schema_documents_every_column() -> None:
         assert column.unit and column.meaning
         if column.kind in {"int", "float"}:
             assert column.minimum is not None and column.maximum is not None
+
+
+def test_assistance_above_transfer_income_is_refused(tmp_path) -> None:
+    panel = pd.read_csv(PANELS / "valid.csv")
+    panel["assistance_income"] = 0.0
+    panel.loc[2, "assistance_income"] = panel.loc[2, "transfer_income"] + 100.0
+    panel.to_csv(tmp_path / "p.csv", index=False)
+    with pytest.raises(PanelValidationError) as error:
+        load_panel(tmp_path / "p.csv")
+    [problem] = error.value.problems
+    assert (problem.row, problem.field) == (3, "assistance_income")
+    assert "cannot exceed" in problem.reason

@@ -18,6 +18,9 @@ from simulation.calibration import (
     calibration_table,
     write_calibration,
 )
+from simulation.model import Province
+from simulation.rules import SOURCES
+from simulation.trend import shift_carried
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -52,7 +55,13 @@ def test_posterior_is_a_proper_normal_and_its_draws_vary(fitted):
     np.testing.assert_allclose(
         draws[:, [0, 1, 2]].mean(axis=0), posterior.mean, atol=4 * posterior.sd.max()
     )
-    assert posterior.draw(None) == fitted.parameters
+    central = fitted.parameters | {"shift_persistence": 0.5}
+    assert posterior.draw(None) == central
+    # The persistence is drawn too, centred on its stated value and inside its range.
+    carried = draws[:, -1]
+    assert (
+        carried.min() >= 0 and carried.max() <= 1 and carried.mean() == pytest.approx(0.5, abs=0.03)
+    )
 
 
 def test_unfitted_shifts_miss_some_source(population_2021, fitted):
@@ -72,4 +81,47 @@ def test_written_posterior_is_read_back(fitted, tmp_path):
     read = Posterior.from_scenario(scenario)
     assert read is not None
     np.testing.assert_allclose(read.mean, fitted.posterior.mean, rtol=1e-5)
-    np.testing.assert_allclose(read.covariance, fitted.posterior.covariance, rtol=1e-6)
+    np.testing.assert_allclose(read.covariance, fitted.posterior.covariance, rtol=1e-6, atol=1e-15)
+    # The file's other entries are written back as they were read, assumptions included.
+    shipped = load_scenario(SCENARIOS / "baseline.yaml").calibration
+    for name in ("shift_persistence", "observation_error_property_and_transfer"):
+        assert scenario.calibration[name] == shipped[name], name
+    assert scenario.calibration["calibration_year"].value == 2022
+
+
+def test_a_shift_is_full_in_its_year_and_carried_at_its_persistence():
+    years = range(2021, 2025)
+    np.testing.assert_allclose(shift_carried(years, 2022, 0.0), [0, 1, 0, 0])
+    np.testing.assert_allclose(shift_carried(years, 2022, 0.5), [0, 1, 0.5, 0.25])
+    np.testing.assert_allclose(shift_carried(years, 2022, 1.0), [0, 1, 1, 1])
+
+
+@pytest.mark.parametrize("persistence", [0.0, 0.6])
+def test_the_model_carries_the_calibrated_shift_into_later_years(persistence, population):
+    """From as-of 2022, 2023's growth of a source moves by shift x persistence, 2024's by
+    shift x persistence squared; a shift of 0 moves nothing."""
+    baseline = load_scenario(SCENARIOS / "baseline.yaml")
+    shifted = baseline.with_calibration(
+        wage_drift_shift=0.1,
+        operating_drift_shift=0.0,
+        property_drift_shift=0.0,
+        transfer_drift_shift=0.0,
+        shift_persistence=persistence,
+        calibration_year=2022,
+    )
+    model = Province(shifted, population, seed=0, draw_parameters=False, months=1)
+    plain = Province(
+        shifted.with_calibration(wage_drift_shift=0.0),
+        population,
+        seed=0,
+        draw_parameters=False,
+        months=1,
+    )
+    wage = list(SOURCES).index("wage")
+    for elapsed, expected in (
+        (1.0, 0.1 * persistence),
+        (2.0, 0.1 * (persistence + persistence**2)),
+    ):
+        moved = model._log_trend(elapsed) - plain._log_trend(elapsed)
+        assert moved[0, wage] == pytest.approx(expected)
+        assert np.delete(moved[0], wage) == pytest.approx(0.0)

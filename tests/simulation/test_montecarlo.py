@@ -158,7 +158,8 @@ def test_shapley_contributions_add_up_to_the_full_run(target_result, population,
     # and the replication's own macro draw.
     seed = target_result.seeds[0]
     trend = target_result.trends[0]
-    off = simulate(action_plan.without(*action_plan.measures), population, seed=seed, trend=trend)
+    drawn = action_plan.with_calibration_of(target_result.results[0].parameters)
+    off = simulate(drawn.without(*action_plan.measures), population, seed=seed, trend=trend)
     counterfactual = contributions[
         (contributions["replication"] == 0) & (contributions["measure"] == "(none)")
     ].pivot(index="year", columns="column", values="value")

@@ -97,7 +97,7 @@ def test_target_test_ships_the_fitted_scorer_to_worker_processes(
     for a, b in zip(inline.results, pooled.results, strict=True):
         pd.testing.assert_frame_equal(a.annual, b.annual)
     direct = simulate(
-        action_plan,
+        action_plan.with_calibration_of(inline.results[0].parameters),  # its calibration draw
         population,
         seed=inline.seeds[0],
         targeting="risk",

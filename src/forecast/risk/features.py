@@ -368,6 +368,10 @@ def compute_features(
 
     members_g, years_g = grid(members), grid(year.astype(float))
     per_person = {s: grid(_numbers(rows, arrays, f"{s}_income")) / members_g for s in SOURCES}
+    # The household's own income: the monitoring mechanism's assistance, where recorded, is
+    # the answer to a risk, not a sign of its absence (labels read income before it too).
+    assistance = np.nan_to_num(_numbers(rows, arrays, "assistance_income", optional=True))
+    per_person["transfer"] = per_person["transfer"] - grid(assistance) / members_g
     income = sum(per_person.values())  # yuan per person, households x years
     scale = line_next[:, None]
     income_rel = income / scale

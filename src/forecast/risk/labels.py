@@ -6,8 +6,9 @@ features are computed exactly as at scoring time, and whose outcome is read in y
 Two definitions of the outcome:
 
 ``below_line`` (the served model's label)
-    per-capita net income in year ``t`` falls below that year's monitoring line: the event
-    the monitoring system exists to prevent (返贫).
+    per-capita net income in year ``t``, before the monitoring mechanism's assistance
+    (``assistance_income``), falls below that year's monitoring line: the event the
+    monitoring system exists to catch and prevent (返贫).
 ``income_fall_third``
     per-capita net income falls by more than a third from ``t - 1`` to ``t``: the sudden
     severe hardship (突发严重困难) that makes a household a monitoring target even above the
@@ -60,6 +61,20 @@ class Examples:
         )
 
 
+def income_before_assistance(rows: pd.DataFrame) -> pd.Series:
+    """Household net income less the monitoring mechanism's assistance (yuan/household).
+
+    The outcome is the household's own fall under the line: assistance that lifted it above
+    the line by the end of the year is the monitoring system's answer to the risk, not the
+    absence of risk. Where ``assistance_income`` is absent or missing, income is read as
+    recorded (an export without the column labels as before).
+    """
+    income = rows[list(INCOME_SOURCES)].sum(axis=1)
+    if "assistance_income" not in rows:
+        return income
+    return income - rows["assistance_income"].astype(float).fillna(0.0)
+
+
 def outcome(panel: pd.DataFrame, year: int, line: MonitoringLine, definition: str) -> pd.Series:
     """Outcome of ``definition`` in ``year`` for households observed in ``year - 1`` and ``year``.
 
@@ -69,9 +84,8 @@ def outcome(panel: pd.DataFrame, year: int, line: MonitoringLine, definition: st
     """
     if definition not in LABELS:
         raise ValueError(f"unknown label definition {definition!r}; choose one of {LABELS}")
-    sources = list(INCOME_SOURCES)
     rows = panel.loc[panel["year"].isin([year - 1, year]), ["household_id", "year", "members"]]
-    income = panel.loc[rows.index, sources].sum(axis=1) / rows["members"]
+    income = income_before_assistance(panel.loc[rows.index]) / rows["members"]
     wide = (
         pd.DataFrame({"household_id": rows["household_id"], "year": rows["year"], "pc": income})
         .pivot(index="household_id", columns="year", values="pc")

@@ -62,3 +62,28 @@ def test_label_rates_per_year(panel):
 def test_unknown_definition_is_refused(panel):
     with pytest.raises(ValueError, match="unknown label definition 'poor'"):
         outcome(panel, 2022, monitoring_line(), "poor")
+
+
+def test_assistance_does_not_hide_a_fall_under_the_line(panel):
+    # B is lifted to 9,350 yuan a person in 2022 by 12,000 yuan of monitoring assistance.
+    lifted = panel.copy()
+    b_2022 = (lifted["household_id"] == "B") & (lifted["year"] == 2022)
+    lifted.loc[b_2022, "transfer_income"] += 12_000.0
+    unrecorded = outcome(lifted, 2022, monitoring_line(), "below_line")
+    assert not unrecorded["B"]  # income as recorded: above the line
+    lifted["assistance_income"] = 0.0
+    lifted.loc[b_2022, "assistance_income"] = 12_000.0
+    labels = outcome(lifted, 2022, monitoring_line(), "below_line")
+    assert labels.to_dict() == {"A": False, "B": True, "C": False}
+
+
+def test_features_read_income_before_assistance(make_history):
+    from forecast.risk.features import compute_features
+
+    plain = make_history("A", [2020, 2021, 2022])
+    assisted = plain.assign(transfer_income=plain["transfer_income"] + 8_000.0)
+    recorded = compute_features(assisted).frame()["log_income_to_line"].iloc[0]
+    assisted["assistance_income"] = 8_000.0
+    own = compute_features(assisted).frame()["log_income_to_line"].iloc[0]
+    expected = compute_features(plain).frame()["log_income_to_line"].iloc[0]
+    assert own == pytest.approx(expected) and recorded > expected
