@@ -12,6 +12,7 @@ def _session_mlflow_store(tmp_path_factory: pytest.TempPathFactory):
     store = tmp_path_factory.mktemp("mlruns-session")
     mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'mlflow.db'}")
     mp.setenv("ZENGSHOU_PROGRESS", "0")
+    mp.setenv("ZENGSHOU_CACHE_DIR", str(tmp_path_factory.mktemp("population-cache")))
     yield store
     mp.undo()
 

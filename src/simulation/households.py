@@ -313,7 +313,8 @@ class HouseholdBlock:
         k, y = ctx.month, ctx.year_index
         if self.under is None:
             self.under = self.rolling_per_capita() < ctx.line
-        self.recent[k % 12] = self.income.sum(axis=0) if own is None else own
+        earned = self.income.sum(axis=0) if own is None else own
+        self.recent[k % 12] = earned
         per_capita = self.rolling_per_capita()
         under = per_capita < ctx.line
         newly = under & ~self.under
@@ -334,9 +335,10 @@ class HouseholdBlock:
             np.add.at(self.delay_weighted, year_fell, self.weight[fell] * delay)
             self.assist_from[detected] = k + ctx.assistance_delay
             self.assist_until[detected] = k + ctx.assistance_delay + ctx.assistance_duration
-            gap = rules.assistance_topup(
-                per_capita[detected], ctx.line, self.members[detected], ctx.gap_closure
-            )
+            # Assistance is set on what the household earns now: a shock lowers the last 12
+            # months' income only month by month, so that alone would leave it under the line.
+            now = np.minimum(per_capita[detected], earned[detected] / self.members[detected])
+            gap = rules.assistance_topup(now, ctx.line, self.members[detected], ctx.gap_closure)
             self.topup[detected] = gap
             self.detect_at[detected] = NEVER
         self.detect_at[~under & (self.detect_at > k)] = NEVER  # recovered before detection

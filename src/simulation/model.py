@@ -116,6 +116,9 @@ class Province(mesa.Model):
         self.households = households(self, population, years=self.months // 12 + 1)
         self.costs: dict[tuple[str, int], float] = defaultdict(float)
         self.reach: dict[tuple[str, int], float] = defaultdict(float)
+        # Households reached by any lever this year, and each county's year (close_year).
+        self.reached = np.zeros(population.size, dtype=bool)
+        self.county_years: list[pd.DataFrame] = []
         # Who each lever picked (indices of villages or households) by (lever, year), and
         # the month until which a household holds a multi-year lever (not picked again).
         self.choices: dict[tuple[str, int], np.ndarray] = {}
@@ -298,6 +301,7 @@ class Province(mesa.Model):
         """January: monitoring enrolment, household types, labour-demand shock, allocation
         of every lever."""
         year = self.year
+        self.reached[:] = False
         enrolled = self.monitoring.enrol(year)
         w = self.population.weight
         self.spend(
@@ -360,6 +364,7 @@ class Province(mesa.Model):
                 )
         w = state["weight"]
         self.reach[(measure.name, year)] += float(np.sum(w[recipients]))
+        self.reached[recipients] = True
         if measure.unit_cost.per != "paid":
             self._account(measure, year, units, duration, recipients)
 
@@ -487,6 +492,30 @@ class Province(mesa.Model):
                 "months": months_in_year,
             },
         )
+        self.county_years.append(self._county_year(per_capita, ctx.line))
+
+    def _county_year(self, per_capita: np.ndarray, line: float) -> pd.DataFrame:
+        """Each county's people, mean per-capita income, share under the line and households
+        reached by any lever in the year just closed (cost is added by :meth:`result`)."""
+        pop = self.population
+        people_w = pop.weight * pop.members
+        k = len(self.counties)
+
+        def total(values: np.ndarray) -> np.ndarray:
+            return np.bincount(pop.county, weights=values, minlength=k)
+
+        people = total(people_w)
+        return pd.DataFrame(
+            {
+                "year": self.year,
+                "county": [c.code for c in self.counties],
+                "key_county": [c.key_county for c in self.counties],
+                "people": people,
+                "net_income_per_capita": total(people_w * per_capita) / people,
+                "share_people_under_line": total(people_w * (per_capita < line)) / people,
+                "households_reached": total(pop.weight * self.reached),
+            }
+        )
 
     def run(self) -> ReplicationResult:
         """Run every month and return the replication's result."""
@@ -509,6 +538,14 @@ class Province(mesa.Model):
             [(m, y, h) for (m, y), h in sorted(self.reach.items())],
             columns=["measure", "year", "households"],
         )
+        counties = pd.concat(self.county_years, ignore_index=True)
+        spent = pd.DataFrame(
+            [(c.code, y, yuan) for c in self.counties for (_, y), yuan in c.spent.items()],
+            columns=["county", "year", "cost_yuan"],
+        )
+        spent = spent.groupby(["county", "year"], as_index=False)["cost_yuan"].sum()
+        counties = counties.merge(spent, on=["county", "year"], how="left")
+        counties["cost_yuan"] = counties["cost_yuan"].fillna(0.0)
         return ReplicationResult(
             scenario=self.spec.name,
             seed=self.seed,
@@ -518,6 +555,7 @@ class Province(mesa.Model):
             cost=cost,
             reach=reach,
             parameters=dict(self.parameters),
+            counties=counties,
         )
 
 

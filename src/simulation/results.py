@@ -41,6 +41,11 @@ class ReplicationResult:
     parameters : dict of str to float
         Parameter values drawn for this replication (effect sizes within their ranges), so
         that every figure can be traced back.
+    counties : pandas.DataFrame, optional
+        One row per simulated year and county: ``year``, ``county`` (code), ``key_county``,
+        ``people``, ``net_income_per_capita``, ``share_people_under_line``,
+        ``households_reached`` (weighted households reached by any lever) and ``cost_yuan``
+        (the county's share of public spending).
     """
 
     scenario: str
@@ -51,3 +56,4 @@ class ReplicationResult:
     cost: pd.DataFrame
     reach: pd.DataFrame
     parameters: dict[str, float] = field(default_factory=dict)
+    counties: pd.DataFrame | None = None

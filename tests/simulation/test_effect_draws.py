@@ -115,6 +115,7 @@ class _Accounts:
         self.grants: list[tuple[int, int, int, np.ndarray]] = []
         self.costs: dict[tuple[str, int], float] = defaultdict(float)
         self.reach: dict[tuple[str, int], float] = defaultdict(float)
+        self.reached = np.zeros(1, dtype=bool)
 
     def grant(self, idx, start, end, source, amount) -> None:
         self.grants.append((int(np.min(start)), int(np.max(end)), source, np.asarray(amount)))

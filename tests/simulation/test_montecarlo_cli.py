@@ -46,6 +46,7 @@ def test_run_with_replications_reports_writes_summary_and_records_the_run(tmp_pa
         "composition.png",
         "attribution.png",
         "cost.png",
+        "counties.png",
     }
     run_id = result.output.split("MLflow run ")[1].split()[0]
     run = mlflow.get_run(run_id)

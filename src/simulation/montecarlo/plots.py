@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
@@ -254,8 +255,40 @@ def comparison_chart(comparison: Comparison, ax=None) -> Figure:
     return figure
 
 
+def county_chart(result: TargetTestResult, ax=None) -> Figure:
+    """Each county's gap to the national level in the target year with its 80 % band,
+    sorted, key counties in their own colour (a chart, not a map)."""
+    table = result.counties.iloc[::-1]  # furthest behind at the top
+    figure, ax = _axes(ax, size=(7, max(4.0, 0.12 * len(table) + 1)))
+    rows = np.arange(len(table))
+    for key, colour, label in ((True, "tab:orange", "key county"), (False, "tab:blue", "county")):
+        mine = (table["key_county"] == key).to_numpy()
+        if not mine.any():
+            continue
+        gap = table["gap_mean"].to_numpy()[mine]
+        ax.errorbar(
+            gap,
+            rows[mine],
+            xerr=[
+                gap - table["gap_lower_80"].to_numpy()[mine],
+                table["gap_upper_80"].to_numpy()[mine] - gap,
+            ],
+            fmt="o",
+            markersize=3,
+            color=colour,
+            elinewidth=0.8,
+            label=label,
+        )
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_yticks(rows, list(table.index), fontsize=5 if len(table) > 40 else 8)
+    ax.set_xlabel(f"gap to the national level in {result.target_year} (yuan per person)")
+    ax.set_title(f"{result.name}: counties (80 % bands)")
+    ax.legend(loc="lower right", fontsize="small")
+    return figure
+
+
 def save_plots(result: TargetTestResult, out_dir: str | Path) -> list[Path]:
-    """Write the four figures of a target test as PNG into ``out_dir``; return their paths."""
+    """Write the figures of a target test as PNG into ``out_dir``; return their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -264,7 +297,10 @@ def save_plots(result: TargetTestResult, out_dir: str | Path) -> list[Path]:
         ("composition", composition_chart),
         ("attribution", attribution_chart),
         ("cost", cost_chart),
+        ("counties", county_chart),
     ):
+        if name == "counties" and result.counties.empty:
+            continue
         path = out / f"{name}.png"
         draw(result).savefig(path, dpi=110, bbox_inches="tight")
         paths.append(path)

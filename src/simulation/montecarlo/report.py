@@ -75,7 +75,34 @@ def target_report(result: TargetTestResult) -> str:
         + f"; all years: {billions(result.total_cost)}."
     )
     lines += _attribution_lines(result)
+    lines += _county_lines(result)
     return "\n".join(lines)
+
+
+def _county_lines(result: TargetTestResult, shown: int = 5) -> list[str]:
+    """The key-county groups and the counties furthest behind in the target year."""
+    counties, groups = result.counties, result.county_groups
+    if counties.empty:
+        return []
+    year = result.target_year
+    lines = ["", f"Counties in {year} (gap to the national level, 80 % band over replications):"]
+    for name, row in groups.iterrows():
+        lines.append(
+            f"  {name}: {yuan(row['mean'])} yuan, gap {yuan(row['gap_mean'], signed=True)} "
+            f"({yuan(row['gap_lower_80'], True)} to {yuan(row['gap_upper_80'], True)}), "
+            f"{percent(row['share_under_line'], 1)} of people under the line."
+        )
+    behind = counties.head(shown)
+    lines.append(f"  The {len(behind)} of {len(counties)} counties furthest behind:")
+    for code, row in behind.iterrows():
+        kind = "key county" if row["key_county"] else "county"
+        lines.append(
+            f"    {code} ({kind}): {yuan(row['mean'])} yuan, gap "
+            f"{yuan(row['gap_mean'], signed=True)}, above the national level in "
+            f"{percent(row['p_above_national'])} of replications, "
+            f"{percent(row['share_under_line'], 1)} under the line."
+        )
+    return lines
 
 
 def _assumption_lines(result: TargetTestResult) -> list[str]:

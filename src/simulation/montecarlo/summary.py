@@ -75,6 +75,13 @@ def summary_dict(result: TargetTestResult) -> dict[str, Any]:
             "year": year,
             "by_measure": _records(result.attribution),
         },
+        "counties": {
+            "year": year,
+            "note": "gap to each replication's national level; means and 80 % bands over "
+            "replications; cost_yuan is the county's share of public spending in the year",
+            "by_group": _records(result.county_groups),
+            "by_county": _records(result.counties),
+        },
         "elapsed_seconds": result.elapsed_seconds,
         "ran_on": result.ran_on,
         "code_version": code_version(),

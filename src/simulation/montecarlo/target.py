@@ -34,6 +34,7 @@ from simulation.montecarlo.attribution import (
     source_composition,
     summarise_attribution,
 )
+from simulation.montecarlo.counties import county_answers
 from simulation.montecarlo.national import (
     NATIONAL_SERIES,
     YUNNAN_SERIES,
@@ -339,6 +340,19 @@ class TargetTestResult:
     def gap(self) -> pd.DataFrame:
         """Yunnan minus its replication's national path, replications x years."""
         return self.yunnan - self.national[self.years].to_numpy()
+
+    @cached_property
+    def counties(self) -> pd.DataFrame:
+        """Each county's answer in the target year, furthest behind first
+        (:func:`simulation.montecarlo.counties.county_answers`)."""
+        national = self.national[self.target_year].to_numpy()
+        return county_answers(self.results, national, self.target_year)
+
+    @cached_property
+    def county_groups(self) -> pd.DataFrame:
+        """The same for key counties (重点帮扶县) and the other counties."""
+        national = self.national[self.target_year].to_numpy()
+        return county_answers(self.results, national, self.target_year, by="group")
 
     # --- the answer -------------------------------------------------------------------------
 

@@ -84,23 +84,44 @@ def load_population(
     """Build the starting population from a panel file or a synthetic panel.
 
     ``households=None`` means the whole province. With ``with_frame`` return
-    ``(population, panel_frame)``.
+    ``(population, panel_frame)``. Without it, a large population comes from the disk cache
+    of :mod:`simulation.cache` (built and stored the first time).
     """
     # lazy: keeps zengshou --help fast
+    from forecast.provenance import file_fingerprint
     from simulation import Population
+    from simulation.cache import MIN_HOUSEHOLDS, cached_population, population_key
     from simulation.population import full_province_households
 
-    if panel:
-        from forecast.panel import load_panel
+    size = full_province_households() if households is None else households
 
-        frame = load_panel(panel)
-    else:
+    def frame():
+        if panel:
+            from forecast.panel import load_panel
+
+            return load_panel(panel)
         from forecast.synthetic import synthesize_panel
 
-        size = full_province_households() if households is None else households
-        frame = synthesize_panel(size, seed=panel_seed, as_of=min(as_of, 2022))
-    population = Population.from_panel(frame, as_of=as_of)
-    return (population, frame) if with_frame else population
+        return synthesize_panel(size, seed=panel_seed, as_of=min(as_of, 2022))
+
+    if with_frame:
+        rows = frame()
+        return Population.from_panel(rows, as_of=as_of), rows
+    if not panel and size < MIN_HOUSEHOLDS:
+        return Population.from_panel(frame(), as_of=as_of)
+    inputs = (
+        {"panel": file_fingerprint(panel)} if panel else {"households": size, "seed": panel_seed}
+    )
+    return cached_population(
+        population_key(**inputs, as_of=as_of), lambda: Population.from_panel(frame(), as_of=as_of)
+    )
+
+
+def _population_and_frame(targetings, households, panel, panel_seed, as_of):
+    """The population, and its panel when a risk scorer must be trained on it (else None)."""
+    if "risk" in targetings:
+        return load_population(households, panel, panel_seed, as_of, with_frame=True)
+    return load_population(households, panel, panel_seed, as_of), None
 
 
 def scorer_if_needed(targetings, frame, as_of: int, risk_model: str):
@@ -180,8 +201,8 @@ def run(
         raise click.ClickException(str(error)) from error
     if targeting is not None:
         spec = spec.with_targeting(targeting)
-    population, frame = load_population(
-        None if full else households, panel, panel_seed, as_of, with_frame=True
+    population, frame = _population_and_frame(
+        {spec.targeting}, None if full else households, panel, panel_seed, as_of
     )
     scorer = scorer_if_needed({spec.targeting}, frame, as_of, risk_model)
     if replications is not None:
@@ -372,8 +393,8 @@ def compare(
         rules = {targeting} if targeting else {load_scenario(p).targeting for p in scenarios}
     except ScenarioError as error:
         raise click.ClickException(str(error)) from error
-    population, frame = load_population(
-        None if full else households, panel, panel_seed, as_of, with_frame=True
+    population, frame = _population_and_frame(
+        rules, None if full else households, panel, panel_seed, as_of
     )
     scorer = scorer_if_needed(rules, frame, as_of, risk_model)
     try:
