@@ -106,12 +106,13 @@ def read_key_file(path: Path) -> list[KeyRecord]:
         raise ValueError(f"{path}: not UTF-8 text, not a zengshou key file") from None
     except json.JSONDecodeError as error:
         raise ValueError(
-            f"{path}: not JSON (line {error.lineno}, column {error.colno}), "
-            "not a zengshou key file"
+            f"{path}: not JSON (line {error.lineno}, column {error.colno}), not a zengshou key file"
         ) from None
     entries = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(entries, list):
-        raise ValueError(f'{path}: needs {{"keys": [...]}}, a list of keys, as `zengshou api-key` writes')
+        raise ValueError(
+            f'{path}: needs {{"keys": [...]}}, a list of keys, as `zengshou api-key` writes'
+        )
     records = []
     for position, entry in enumerate(entries):
         if not isinstance(entry, dict) or not {"scope", "sha256"} <= entry.keys():

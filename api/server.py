@@ -36,9 +36,7 @@ class ConnectionLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConnectionLimits:
-        return cls(
-            settings.max_header_bytes, settings.max_headers, settings.read_timeout_seconds
-        )
+        return cls(settings.max_header_bytes, settings.max_headers, settings.read_timeout_seconds)
 
 
 class _HeaderLimit(Exception):
