@@ -236,7 +236,7 @@ def main() -> None:
             outcomes = sorted({r[1] for r in refusals})
             print(
                 f"  {len(refusals)} {args.header_mb:g} MB headers from {args.attackers} "
-                f"clients, each refused in median {statistics.median(times) * 1000:.1f} ms, "
+                f"clients, each answered in median {statistics.median(times) * 1000:.1f} ms, "
                 f"max {times[-1] * 1000:.1f} ms ({', '.join(outcomes)})"
             )
             print(f"server memory after the attack: {rss_mb(server.pid):.0f} MB")

@@ -434,7 +434,7 @@ def register_risk_model(
     }
     for key, value in tags.items():
         client.set_model_version_tag(name, version, key, value)
-    if problems := risk_version_problems(version, name=name):
+    if problems := _incomplete(client, name, version):
         raise RuntimeError(f"model {name!r} version {version} is incomplete: {'; '.join(problems)}")
     validated_at = datetime.now(UTC).isoformat(timespec="seconds")
     client.set_model_version_tag(name, version, RISK_VALIDATED_TAG, validated_at)
@@ -486,14 +486,21 @@ def risk_version_problems(version: str | int, name: str = RISK_MODEL_NAME) -> li
     """
     configure()
     client = MlflowClient()
+    problems = _incomplete(client, name, version)
+    validated = client.get_model_version(name, str(version)).tags.get(RISK_VALIDATED_TAG)
+    if not problems and not validated:
+        problems.append("its registration did not finish (no 'validated' tag)")
+    return problems
+
+
+def _incomplete(client: MlflowClient, name: str, version: str | int) -> list[str]:
+    """The required tags and model files a version lacks, in words."""
     found = client.get_model_version(name, str(version))
     problems = []
     if missing := [tag for tag in RISK_REQUIRED_TAGS if not found.tags.get(tag)]:
         problems.append(f"tags missing: {', '.join(missing)}")
     if absent := _absent_model_files(client.get_model_version_download_uri(name, str(version))):
         problems.append(f"model files missing: {', '.join(absent)}")
-    if not problems and not found.tags.get(RISK_VALIDATED_TAG):
-        problems.append("its registration did not finish (no 'validated' tag)")
     return problems
 
 
