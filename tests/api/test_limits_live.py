@@ -33,6 +33,7 @@ def server(tmp_path_factory):
         "ZENGSHOU_READ_TIMEOUT_SECONDS": "1",
         "ZENGSHOU_LOAD_RETRY_SECONDS": "60",
         "ZENGSHOU_DOCS_ENABLED": "false",
+        "ZENGSHOU_MAX_CONNECTIONS": "8",
     }
     log = work / "server.log"
     with running_server(env, log, ready=False) as base:
@@ -154,3 +155,16 @@ def test_a_server_pointed_at_a_missing_store_never_creates_it_and_says_why(serve
     assert not server["store"].parent.exists()
     log = server["log"].read_text()
     assert f"the MLflow store {server['store']} does not exist" in log
+
+
+def test_connections_beyond_the_limit_get_503_until_others_close(server):
+    idle = [socket.create_connection(("127.0.0.1", server["port"])) for _ in range(8)]
+    try:
+        crowded = exchange(server["port"], b"GET /health/live HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert crowded.startswith(b"HTTP/1.1 503 ")
+    finally:
+        for sock in idle:
+            sock.close()
+    time.sleep(0.3)
+    calm = exchange(server["port"], b"GET /health/live HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert calm.startswith(b"HTTP/1.1 200 ")
