@@ -20,6 +20,7 @@ from api.security import GRANTS, KeyRecord, KeyStore
 from api.settings import Settings
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="zengshou"'}
+KEY_PREFIX_COUNTED = 12  # characters of a wrong key that name its failure count
 
 # Either header carries the key; the query string never does (it ends up in access logs).
 api_key_header = APIKeyHeader(
@@ -43,10 +44,15 @@ class Service:
     scorer: Scorer | None = None
 
     def served_model(self) -> ServedModel:
-        """Return the model serving now; 503 before the first one has loaded."""
+        """Return the model serving now; 503 naming why before the first one has loaded."""
         model = self.holder.current if self.holder else None
         if model is None:
-            raise HTTPException(503, "The model is not loaded yet", headers={"Retry-After": "5"})
+            problem = self.holder.problem if self.holder else None
+            raise HTTPException(
+                503,
+                f"The model is not loaded: {problem or 'the model is loading'}",
+                headers={"Retry-After": "5"},
+            )
         return model
 
 
@@ -66,23 +72,12 @@ def require(scope: str) -> Callable[..., KeyRecord]:
         bearer_key: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
     ) -> KeyRecord:
         service: Service = request.app.state.service
-        # An address that presented too many wrong keys waits, whatever key it sends now:
-        # answering a right key differently would let it keep guessing.
-        client = request.client.host if request.client else "-"
-        retry_after = service.auth_failures.wait(client)
-        if retry_after is not None:
-            raise HTTPException(
-                429,
-                "Too many invalid API keys from this address",
-                headers={"Retry-After": str(retry_after)},
-            )
         presented = header_key or (bearer_key.credentials if bearer_key else None)
         if not presented:
             raise HTTPException(401, "An API key is required", headers=CHALLENGE)
         record = service.keys.match(presented)
         if record is None:
-            service.auth_failures.acquire(client)
-            raise HTTPException(401, "The API key is not valid", headers=CHALLENGE)
+            raise wrong_key(service, request, presented)
         if scope not in GRANTS[record.scope]:
             raise HTTPException(403, f"This key lacks the '{scope}' scope")
         retry_after = service.limiter.acquire(record.key_id)
@@ -93,6 +88,34 @@ def require(scope: str) -> Callable[..., KeyRecord]:
         return record
 
     return check_key
+
+
+def wrong_key(service: Service, request: Request, presented: str) -> HTTPException:
+    """Count a wrong key against its client address and its prefix; 401, or 429 past the limit.
+
+    A request with a valid key never gets here, so a neighbour sending wrong keys from the
+    same address (every client, behind a proxy that is not trusted) cannot lock it out; a
+    256-bit key cannot be guessed, so the limit only slows the guessing and keeps the logs
+    quiet. The prefix counts a client that keeps sending one stale key from many addresses.
+    """
+    client = request.client.host if request.client else "-"
+    counted = (f"address:{client}", f"prefix:{presented[:KEY_PREFIX_COUNTED]}")
+    if service.keys.unavailable:  # the key may well be in the file: not the client's fault
+        return HTTPException(
+            503,
+            "The service cannot read its key file; the operator must repair it (see its log)",
+            headers={"Retry-After": "30"},
+        )
+    waits = [service.auth_failures.wait(name) for name in counted]
+    if any(wait is not None for wait in waits):
+        return HTTPException(
+            429,
+            "Too many invalid API keys from this address or with this key",
+            headers={"Retry-After": str(max(w for w in waits if w is not None))},
+        )
+    for name in counted:
+        service.auth_failures.acquire(name)
+    return HTTPException(401, "The API key is not valid", headers=CHALLENGE)
 
 
 ScoreKey = Annotated[KeyRecord, Depends(require("score"))]

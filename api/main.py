@@ -21,6 +21,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import registry
 from api.accesslog import install_access_log_filter
 from api.deps import Service
+from api.docs import DOC_ROUTES, install_docs
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.metrics import ObservabilityMiddleware, ServiceMetrics
@@ -29,6 +30,7 @@ from api.ratelimit import RateLimiter
 from api.routers import admin, health, metrics, model, scores
 from api.security import KeyStore, parse_hash_list
 from api.settings import Settings, get_settings
+from forecast.risk.policy import risk_policy
 
 log = logging.getLogger("zengshou.api")
 
@@ -103,11 +105,16 @@ def create_app(
         summary="Return-to-poverty risk scores for households under income monitoring.",
         version="1",
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
+        docs_url=None,  # served by api.docs from local files, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
+        # A path with a trailing slash is a 404 saying which path to use: a redirect would
+        # name an http:// URL behind a TLS proxy.
+        redirect_slashes=False,
     )
     app.state.service = service
+    if docs:
+        install_docs(app)
 
     routers = (
         scores.build_router(settings.max_households),
@@ -119,6 +126,9 @@ def create_app(
     for router in routers:
         app.include_router(router)
     routes = {route.path for router in routers for route in router.routes}
+    if docs:
+        routes |= set(DOC_ROUTES)
+    app.state.routes = frozenset(routes)
     install_error_handlers(app)
     _document_request_body(app, scores.request_schemas(settings.max_households))
 
@@ -149,13 +159,33 @@ async def _load_then_freeze(holder: ModelHolder, settings: Settings) -> None:
 
 
 def _document_request_body(app: FastAPI, schemas: dict) -> None:
-    """Add the scores request schemas to the OpenAPI document FastAPI generates."""
+    """Add the scores request schemas, and the risk policy's band and flag thresholds, to the
+    OpenAPI document FastAPI generates (when it is first asked for, never at import)."""
     generate = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema is None:
             document = generate()
-            document.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
+            components = document.setdefault("components", {}).setdefault("schemas", {})
+            components.update(schemas)
+            score = components["HouseholdScore"]["properties"]
+            score["band"]["description"], score["flag"]["description"] = band_descriptions()
         return app.openapi_schema
 
     app.openapi = openapi
+
+
+def band_descriptions() -> tuple[str, str]:
+    """How the shipped risk policy (data/risk_policy.yaml) turns a probability into band and flag."""
+    policy = risk_policy()
+    medium, high = policy.band_edges
+    band = (
+        f"low below {medium:.2f}, medium from {medium:.2f}, high from {high:.2f} "
+        f"(risk policy {policy.version}; the served model's policy version is in its "
+        "training record, GET /v1/model)"
+    )
+    flag = (
+        f"Whether the model recommends a visit: probability {policy.flag_probability:.2f} "
+        f"or more (risk policy {policy.version})"
+    )
+    return band, flag

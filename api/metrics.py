@@ -12,6 +12,7 @@ import time
 import traceback
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.requests import ClientDisconnect
 
 from api.errors import MESSAGES, error_body
 
@@ -106,6 +107,9 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except ClientDisconnect:  # gone before its body arrived (or cut by the read timeout)
+            status = 499  # nginx's "client closed request": nobody is left to answer
+            log.info("request %s: the client went away before its body arrived", rid)
         except Exception as error:
             # Answer here and do not re-raise: the server would log the message, and messages
             # from data libraries quote the data. The class and the frames are enough to debug.

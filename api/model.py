@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -72,6 +73,18 @@ class ServedModel:
 
 class ModelContractError(RuntimeError):
     """The model's answer does not follow the scoring contract."""
+
+
+class ModelUnavailable(RuntimeError):
+    """The model cannot be loaded, for a reason the service states (its message is public:
+    it names no path and no value, only what is wrong and what to do)."""
+
+
+def public_reason(error: BaseException) -> str:
+    """Say why a load failed, in words fit for ``/health/ready`` (details go to the log)."""
+    if isinstance(error, ModelUnavailable | ModelContractError):
+        return str(error)
+    return f"loading failed ({type(error).__name__}); see the service log"
 
 
 def _dtype(name: str) -> Any:
@@ -390,6 +403,16 @@ class ModelHolder:
         Called with the new model after each swap (metrics).
     on_outcome : callable
         Called with ``"swapped"``, ``"unchanged"`` or ``"failed"`` after each load (metrics).
+
+    Attributes
+    ----------
+    current : ServedModel or None
+        The model serving now.
+    loaded_at : str or None
+        When it was swapped in (ISO 8601, UTC).
+    problem : str or None
+        Why the last load failed (public words, see :func:`public_reason`); None after a
+        successful one. Before the first load ends: "the model is loading".
     """
 
     def __init__(
@@ -402,6 +425,8 @@ class ModelHolder:
         self.on_swap = on_swap
         self.on_outcome = on_outcome
         self.current: ServedModel | None = None
+        self.loaded_at: str | None = None
+        self.problem: str | None = "the model is loading"
         self._lock = asyncio.Lock()
 
     def _load_checked(self) -> ServedModel:
@@ -420,17 +445,43 @@ class ModelHolder:
         async with self._lock:  # one reload at a time
             try:
                 candidate = await asyncio.to_thread(self._load_checked)
-            except Exception:
+            except Exception as error:
+                self.problem = public_reason(error)
                 self.on_outcome("failed")
                 raise
+            self.problem = None
             previous = self.current
             if previous is not None and previous.version == candidate.version:
                 self.on_outcome("unchanged")
+                log.info(
+                    "reload: %s@%s still points at version %s, which keeps serving",
+                    candidate.name,
+                    candidate.alias,
+                    candidate.version,
+                )
                 return previous, previous
             self.current = candidate  # the swap: one assignment
+            self.loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
             self.on_swap(candidate)
             self.on_outcome("swapped")
-            log.info("serving %s version %s", candidate.name, candidate.version)
+            if previous is None:
+                log.info(
+                    "serving %s version %s (%s@%s, line %s)",
+                    candidate.name,
+                    candidate.version,
+                    candidate.name,
+                    candidate.alias,
+                    candidate.line_version or "-",
+                )
+            else:
+                log.info(
+                    "reload swapped %s version %s for version %s (%s@%s)",
+                    candidate.name,
+                    previous.version,
+                    candidate.version,
+                    candidate.name,
+                    candidate.alias,
+                )
             return previous, candidate
 
     async def watch(self, resolve_version: Callable[[], str], every_seconds: float) -> None:
@@ -444,7 +495,7 @@ class ModelHolder:
                 if await asyncio.to_thread(resolve_version) != self.current.version:
                     await self.reload()
             except Exception as error:
-                log.error("alias check or reload failed (%s)", type(error).__name__)
+                log.error("alias check or reload failed: %s", _log_reason(error))
 
     async def keep_loading(self, retry_seconds: float) -> None:
         """Load the first model, retrying until it works (the service is not ready before)."""
@@ -453,9 +504,12 @@ class ModelHolder:
                 await self.reload()
             except Exception as error:
                 log.error(
-                    "model not loaded (%s: %s); retrying in %gs",
-                    type(error).__name__,
-                    str(error).splitlines()[0][:200] if str(error) else "",
-                    retry_seconds,
+                    "model not loaded, retrying in %gs: %s", retry_seconds, _log_reason(error)
                 )
                 await asyncio.sleep(retry_seconds)
+
+
+def _log_reason(error: BaseException) -> str:
+    """The exception's class and the first line of its message, shortened, for the log."""
+    first = str(error).splitlines()[0][:300] if str(error) else ""
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__

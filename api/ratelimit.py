@@ -27,8 +27,9 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}  # key id -> (tokens, last time)
         self._lock = threading.Lock()
 
-    # Beyond this many buckets, full ones are dropped (they equal a fresh bucket), so callers
-    # that key by client address cannot grow the table without bound.
+    # Beyond this many buckets, full ones are dropped (they equal a fresh bucket), then the
+    # longest idle, so callers that key by what a client sends (its address, a key prefix)
+    # cannot grow the table without bound.
     MAX_BUCKETS = 10_000
 
     def _tokens(self, key: str, now: float) -> float:
@@ -61,3 +62,8 @@ class RateLimiter:
         full = [k for k in self._buckets if self._tokens(k, now) >= self.burst]
         for key in full:
             del self._buckets[key]
+        excess = len(self._buckets) - self.MAX_BUCKETS // 2
+        if excess > 0 and len(self._buckets) > self.MAX_BUCKETS:
+            idle_first = sorted(self._buckets, key=lambda k: self._buckets[k][1])
+            for key in idle_first[:excess]:
+                del self._buckets[key]

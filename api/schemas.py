@@ -156,8 +156,16 @@ class Liveness(BaseModel):
 
 
 class Readiness(BaseModel):
+    """A model is serving: which one, since when, and whether the last reload failed."""
+
     status: Literal["ready"]
     model: ModelRef
+    loaded_at: str | None = Field(description="When this version was swapped in (ISO 8601, UTC)")
+    last_reload_problem: str | None = Field(
+        default=None,
+        description="Why the last reload failed (the version above kept serving); null if it "
+        "did not",
+    )
 
 
 class ReloadResult(BaseModel):
@@ -178,7 +186,13 @@ class ErrorBody(BaseModel):
     code: str = Field(description="Stable machine-readable code, e.g. validation_error")
     message: str
     request_id: str = Field(description="Also in the X-Request-ID header and the service log")
-    details: list[ErrorDetail] = Field(default_factory=list)
+    details: list[ErrorDetail] = Field(
+        default_factory=list,
+        description="Field-level problems, at most ZENGSHOU_MAX_ERROR_DETAILS (20) of them",
+    )
+    detail_count: int = Field(
+        default=0, description="How many problems were found (more than listed when cut)"
+    )
 
 
 class ErrorResponse(BaseModel):

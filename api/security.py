@@ -90,20 +90,36 @@ def read_key_file(path: Path) -> list[KeyRecord]:
     Raises
     ------
     ValueError
-        When the file is not the JSON written by ``zengshou api-key``, naming file and entry.
+        When the file cannot be read or is not the JSON written by ``zengshou api-key``
+        (a directory in its place, not UTF-8, not JSON, ``keys`` not a list, an entry
+        without scope or hash), naming the file, the entry and the reason.
     """
     if not path.exists():
         return []
     try:
-        entries = json.loads(path.read_text())["keys"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
-        raise ValueError(f"{path}: not a zengshou key file ({type(error).__name__})") from None
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        raise ValueError(f"{path}: is a directory, not a zengshou key file") from None
+    except OSError as error:
+        raise ValueError(f"{path}: cannot be read ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text, not a zengshou key file") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"{path}: not JSON (line {error.lineno}, column {error.colno}), not a zengshou key file"
+        ) from None
+    entries = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError(
+            f'{path}: needs {{"keys": [...]}}, a list of keys, as `zengshou api-key` writes'
+        )
     records = []
     for position, entry in enumerate(entries):
-        try:
-            scope, digest = entry["scope"], entry["sha256"]
-        except (KeyError, TypeError):
-            raise ValueError(f"{path}: keys[{position}] needs 'scope' and 'sha256'") from None
+        if not isinstance(entry, dict) or not {"scope", "sha256"} <= entry.keys():
+            raise ValueError(f"{path}: keys[{position}] needs 'scope' and 'sha256'")
+        scope, digest = entry["scope"], entry["sha256"]
+        if not isinstance(scope, str) or not isinstance(digest, str):
+            raise ValueError(f"{path}: keys[{position}]: scope and sha256 must be text")
         _check_record(scope, digest, f"{path}: keys[{position}]")
         records.append(
             KeyRecord(
@@ -201,23 +217,37 @@ class KeyStore:
         self._records: list[KeyRecord] = list(extra)
         self._stamp: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
+        self.problem: str | None = None
         self.refresh()
+
+    @property
+    def unavailable(self) -> bool:
+        """Whether the key file exists but cannot be used (see ``problem``)."""
+        return self.problem is not None
 
     def refresh(self) -> None:
         """Re-read the key file if it changed since the last look (a stat per call)."""
         try:
             info = os.stat(self.path)
             stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
-        except FileNotFoundError:
+        except OSError:  # missing, or a path through something that is not a folder
             stamp = (0, 0, 0)
         if stamp == self._stamp:
             return
         with self._lock:
             try:
                 self._records = [*read_key_file(self.path), *self.extra]
+                if self.problem is not None:
+                    log.info("key file readable again: %s", self.path)
+                self.problem = None
             except ValueError as error:  # fail closed: a broken file must not keep revoked keys
-                log.error("key file unreadable, only environment keys are valid: %s", error)
+                log.error(
+                    "key file unusable, only environment keys are valid and other keys get "
+                    "503 until it is repaired: %s",
+                    error,
+                )
                 self._records = list(self.extra)
+                self.problem = str(error)
             self._stamp = stamp
 
     def match(self, presented: str) -> KeyRecord | None:

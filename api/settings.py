@@ -38,12 +38,41 @@ class Settings(BaseSettings):
     )
     max_households: int = Field(default=1000, ge=1, le=100_000)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        description="Largest request line plus headers, in bytes (431 beyond)",
+    )
+    max_headers: int = Field(default=100, ge=8, description="Most header fields in a request")
+    read_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client has to send a whole request, from its first byte (or "
+        "from connecting) to the end of its body",
+    )
+    keep_alive_seconds: int = Field(
+        default=5, ge=1, description="Seconds an idle keep-alive connection stays open"
+    )
+    max_connections: int = Field(
+        default=512,
+        ge=1,
+        description="Open connections (and requests in progress) beyond which a request gets 503",
+    )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated addresses of trusted proxies whose X-Forwarded-For gives "
+        "the client address ('' trusts none)",
+    )
+    max_error_details: int = Field(
+        default=20, ge=1, description="Error details listed in a 422 (the rest are counted)"
+    )
     rate_limit_per_second: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=100, ge=1)
     auth_failure_limit: int = Field(
         default=10,
         ge=1,
-        description="Wrong keys a client address may present before it gets 429",
+        description="Wrong keys a client address, or a key prefix, may present before it "
+        "gets 429 (never a request with a valid key)",
     )
     auth_failure_window_seconds: float = Field(
         default=60.0,

@@ -18,8 +18,13 @@ async def live() -> Liveness:
 
 @router.get("/ready", response_model=Readiness, responses=error_responses(503))
 async def ready(service: ServiceDep) -> Readiness:
-    """Answer 200 once a model is loaded and passed its smoke prediction, else 503."""
+    """Answer 200 once a model is loaded and passed its smoke prediction, naming the version
+    serving and since when; else 503 saying why (loading, no store, no alias, incomplete
+    version, failed smoke check)."""
     model = service.served_model()
     return Readiness(
-        status="ready", model=ModelRef(name=model.name, version=model.version, alias=model.alias)
+        status="ready",
+        model=ModelRef(name=model.name, version=model.version, alias=model.alias),
+        loaded_at=service.holder.loaded_at,
+        last_reload_problem=service.holder.problem,
     )

@@ -18,10 +18,11 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import joblib
 import mlflow
+import mlflow.artifacts
 import mlflow.pyfunc
 import pandas as pd
 from mlflow import MlflowClient
@@ -294,6 +295,21 @@ RISK_MODEL_NAME = "household-risk"
 RISK_EXPERIMENT = "household-risk"
 RISK_CHAMPION = "champion"
 _RISK_TAGGED_METRICS = ("auc", "average_precision", "brier", "ece", "recall_top5", "recall_top10")
+# A version is complete when it has these tags, these files, and last of all the tag
+# ``validated``, set by registration once it has checked the rest: a registration killed
+# half-way leaves a version without it, which neither ``promote`` nor the service accepts.
+RISK_VALIDATED_TAG = "validated"
+RISK_REQUIRED_TAGS = (
+    "trained_at",
+    "line_version",
+    "policy_version",
+    "label",
+    "kind",
+    "train_until",
+    "evaluate_year",
+    "code_version",
+)
+RISK_MODEL_FILES = ("MLmodel", "python_model.pkl", "artifacts/risk_model.joblib")
 
 
 def register_risk_model(
@@ -418,6 +434,10 @@ def register_risk_model(
     }
     for key, value in tags.items():
         client.set_model_version_tag(name, version, key, value)
+    if problems := _incomplete(client, name, version):
+        raise RuntimeError(f"model {name!r} version {version} is incomplete: {'; '.join(problems)}")
+    validated_at = datetime.now(UTC).isoformat(timespec="seconds")
+    client.set_model_version_tag(name, version, RISK_VALIDATED_TAG, validated_at)
     try:
         client.get_model_version_by_alias(name, RISK_CHAMPION)
     except mlflow.exceptions.MlflowException:
@@ -444,7 +464,84 @@ def set_risk_alias(version: str | int, alias: str = RISK_CHAMPION, name: str = R
         raise ValueError(
             f"model {name!r} has no version {version!r} (versions: {known or 'none'})"
         ) from None
+    if problems := risk_version_problems(version, name=name):
+        raise ValueError(
+            f"model {name!r} version {version} cannot be promoted: {'; '.join(problems)}"
+        )
     client.set_registered_model_alias(name, alias, str(version))
+
+
+def risk_version_problems(version: str | int, name: str = RISK_MODEL_NAME) -> list[str]:
+    """Return what keeps a registered risk-model version from serving (empty: nothing).
+
+    A version serves when it has every tag of ``RISK_REQUIRED_TAGS``, its model files
+    (``RISK_MODEL_FILES``) are where the registry says, and it carries ``validated`` (set
+    last by :func:`register_risk_model`). Checked by ``risk promote`` and by the service
+    before it loads a version.
+
+    Raises
+    ------
+    mlflow.exceptions.MlflowException
+        If the version does not exist.
+    """
+    configure()
+    client = MlflowClient()
+    problems = _incomplete(client, name, version)
+    validated = client.get_model_version(name, str(version)).tags.get(RISK_VALIDATED_TAG)
+    if not problems and not validated:
+        problems.append("its registration did not finish (no 'validated' tag)")
+    return problems
+
+
+def _incomplete(client: MlflowClient, name: str, version: str | int) -> list[str]:
+    """The required tags and model files a version lacks, in words."""
+    found = client.get_model_version(name, str(version))
+    problems = []
+    if missing := [tag for tag in RISK_REQUIRED_TAGS if not found.tags.get(tag)]:
+        problems.append(f"tags missing: {', '.join(missing)}")
+    if absent := _absent_model_files(client.get_model_version_download_uri(name, str(version))):
+        problems.append(f"model files missing: {', '.join(absent)}")
+    return problems
+
+
+def _absent_model_files(uri: str) -> list[str]:
+    """The files of ``RISK_MODEL_FILES`` missing under the model's artifact ``uri``."""
+    present = set()
+    for folder in {str(PurePosixPath(f).parent) for f in RISK_MODEL_FILES}:
+        location = uri.rstrip("/") + ("" if folder == "." else f"/{folder}")
+        try:
+            listed = mlflow.artifacts.list_artifacts(artifact_uri=location)
+        except (mlflow.exceptions.MlflowException, OSError):
+            listed = []
+        present |= {
+            str(PurePosixPath(folder) / PurePosixPath(entry.path).name)
+            for entry in listed
+            if not entry.is_dir
+        }
+    return [f for f in RISK_MODEL_FILES if f not in present]
+
+
+def reopen_store() -> None:
+    """Forget MLflow's open database connections and cached stores.
+
+    MLflow keeps one engine (with its pooled connections) per database URI for the life of
+    the process, so a long-running process keeps reading a store file that was moved or
+    replaced since (a restored backup) through the connections it opened first. After this,
+    the next call opens the store at its path again.
+    """
+    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
+    from mlflow.tracking._model_registry.registry import ModelRegistryStoreRegistry
+    from mlflow.tracking._tracking_service.registry import TrackingStoreRegistry
+
+    for store in (TrackingStore, RegistryStore):
+        with store._engine_map_lock:
+            engines = list(store._engine_map.values())
+            store._engine_map.clear()
+        for engine in engines:
+            engine.dispose()
+    TrackingStoreRegistry._get_store_with_resolved_uri.cache_clear()
+    ModelRegistryStoreRegistry._get_store_with_resolved_uri.cache_clear()
 
 
 def risk_alias_version(alias: str = RISK_CHAMPION, name: str = RISK_MODEL_NAME) -> str:
@@ -488,7 +585,8 @@ def describe_registered_model(
     dict
         ``name``, ``version``, ``aliases``, ``run_id``, ``model_uri``, ``trained_at``,
         ``line_version``, ``policy_version`` (of ``data/risk_policy.yaml``), ``label``,
-        ``kind``, ``train_until``, ``evaluate_year``, ``code_version``, ``metrics`` (dict of
+        ``kind``, ``train_until``, ``evaluate_year``, ``code_version``, ``validated`` (when
+        registration finished, None if it did not), ``metrics`` (dict of
         the run's metrics), ``params`` (the run's params), ``tags`` (the version's tags) and
         ``input_columns`` (name, type, unit, required; from :mod:`forecast.risk.pyfunc`).
     """
@@ -514,6 +612,7 @@ def describe_registered_model(
         "train_until": tags.get("train_until"),
         "evaluate_year": tags.get("evaluate_year"),
         "code_version": tags.get("code_version"),
+        "validated": tags.get(RISK_VALIDATED_TAG),
         "metrics": dict(run.data.metrics),
         "params": dict(run.data.params),
         "tags": tags,

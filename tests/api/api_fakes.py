@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pandas as pd
 from fastapi.testclient import TestClient
@@ -131,3 +139,75 @@ def household(household_id: str = "hh-1", variant: int = 0, years: int = 3) -> d
 
 AUTH = {"X-API-Key": SCORE_KEY}
 ADMIN = {"X-API-Key": ADMIN_KEY}
+
+
+# --- a real `zengshou serve` in a subprocess ------------------------------------------------
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(
+    env: dict[str, str], log: Path, *options: str, ready: bool = True, timeout: float = 90
+) -> Iterator[str]:
+    """Run ``zengshou serve`` on a free loopback port; yield its base URL, stop it after.
+
+    Waits until ``/health/ready`` answers 200 (``ready``) or ``/health/live`` does.
+    """
+    port = free_port()
+    env = env | {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    with open(log, "wb") as handle:
+        server = subprocess.Popen(
+            [BIN / "zengshou", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    probe_path = "/health/ready" if ready else "/health/live"
+    try:
+        deadline = time.monotonic() + timeout
+        with httpx.Client(base_url=base, timeout=5) as probe:
+            while True:
+                assert server.poll() is None, log.read_text()[-3000:]
+                try:
+                    if probe.get(probe_path).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def register_copy(name: str, version: str, source: str | None = None, tags: bool = True) -> str:
+    """Register another version of ``name`` from ``version``'s model (or ``source``).
+
+    With ``tags``, the copy gets every tag of the original, ``validated`` included: a
+    complete version, as a finished registration leaves it. Returns the new version.
+    """
+    from mlflow import MlflowClient
+
+    from forecast import tracking
+
+    tracking.configure()  # the store MLFLOW_TRACKING_URI names now
+    client = MlflowClient()
+    original = client.get_model_version(name, version)
+    copied = client.create_model_version(name, source or original.source, run_id=original.run_id)
+    for key, value in (original.tags if tags else {}).items():
+        client.set_model_version_tag(name, copied.version, key, value)
+    return str(copied.version)

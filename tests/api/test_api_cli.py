@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+from api_fakes import settings_for_tests
 from click.testing import CliRunner
 
 from api.model import FRAME_DTYPES, build_frame
 from api.schemas import ROW_FIELDS, Household
 from api.security import hash_key
+from api.server import ConnectionLimits, uvicorn_options
 from forecast.synthetic import synthesize_panel
 from zengshou.cli import main
 
@@ -51,6 +53,25 @@ def test_serve_takes_host_and_port():
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
     assert "--host" in result.output and "--port" in result.output
+    assert "--forwarded-allow-ips" in result.output
+
+
+def test_uvicorn_gets_the_limits_from_the_settings(tmp_path):
+    settings = settings_for_tests(
+        tmp_path,
+        max_header_bytes=4096,
+        max_headers=20,
+        read_timeout_seconds=3.0,
+        keep_alive_seconds=2,
+        max_connections=64,
+        forwarded_allow_ips="10.0.0.1",
+    )
+    options = uvicorn_options(settings)
+    assert options["http"].keywords["limits"] == ConnectionLimits(4096, 20, 3.0)
+    assert options["timeout_keep_alive"] == 2 and options["limit_concurrency"] == 64
+    assert options["proxy_headers"] and options["forwarded_allow_ips"] == "10.0.0.1"
+    untrusting = uvicorn_options(settings, forwarded_allow_ips="")
+    assert untrusting["proxy_headers"] is False and untrusting["forwarded_allow_ips"] is None
 
 
 def test_model_input_has_the_dtypes_load_panel_gives():

@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import mlflow
 import pandas as pd
 import pytest
+from api_fakes import BIN, register_copy, running_server
 
 from api.registry import alias_version
 from api.settings import Settings
@@ -33,15 +30,8 @@ from zengshou.workflows import train_and_register
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-BIN = Path(sys.executable).parent
 CANARY = "CANARY-live-5d1e0b7a"
 N_HOUSEHOLDS = 500
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def households_payload(panel: pd.DataFrame, ids, rename: dict | None = None) -> dict:
@@ -90,37 +80,11 @@ def live(tmp_path_factory):
         assert keys[scope].startswith("zs_") and keys[scope] not in created.stderr
     assert keys["score"] not in (work / "api_keys.json").read_text()
 
-    port = free_port()
     log = work / "server.log"
-    with open(log, "wb") as handle:
-        server = subprocess.Popen(
-            [BIN / "zengshou", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        with httpx.Client(base_url=base, timeout=5) as probe:
-            while True:
-                assert server.poll() is None, log.read_text()[-3000:]
-                try:
-                    if probe.get("/health/ready").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, log.read_text()[-3000:]
-                time.sleep(0.2)
-        yield {"base": base, "keys": keys, "panel": panel, "log": log, "env": env, "uri": uri}
+        with running_server(env, log) as base:
+            yield {"base": base, "keys": keys, "panel": panel, "log": log, "env": env, "uri": uri}
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
         patch.undo()
 
 
@@ -168,8 +132,7 @@ def test_live_service_scores_exactly_like_the_registered_pyfunc(live, http):
 def test_reload_under_concurrent_load_has_no_failed_request(live, http):
     tracking.configure()
     client = mlflow.MlflowClient()
-    source = client.get_model_version("household-risk", "1").source
-    version_2 = client.create_model_version("household-risk", source, run_id=None).version
+    version_2 = register_copy("household-risk", "1")
     tracking.set_risk_alias(version_2)
 
     payload = households_payload(live["panel"], live["panel"]["household_id"].unique()[:1])
@@ -210,9 +173,12 @@ def test_reload_under_concurrent_load_has_no_failed_request(live, http):
         f"statuses {dict(statuses)}, reload took {reload_done - reload_sent:.2f}s"
     )
 
-    # A version whose artifacts are gone cannot load: the served version stays.
-    broken = client.create_model_version("household-risk", "file:///nonexistent/model").version
-    tracking.set_risk_alias(broken)
+    # A version whose artifacts are gone cannot be promoted, nor load if the alias is moved
+    # to it by hand: the served version stays.
+    broken = register_copy("household-risk", "1", source="file:///nonexistent/model")
+    with pytest.raises(ValueError, match="model files missing: MLmodel"):
+        tracking.set_risk_alias(broken)
+    client.set_registered_model_alias("household-risk", "champion", broken)
     failed = http.post("/v1/admin/reload", headers={"X-API-Key": live["keys"]["admin"]})
     assert failed.status_code == 502 and failed.json()["error"]["code"] == "reload_failed"
     answer = http.post("/v1/risk-scores", json=payload, headers=score_key)

@@ -178,7 +178,8 @@ def test_bad_fields_get_422_with_their_path(client, mutate, loc, kind):
 
 def test_latest_years_the_model_cannot_score_are_refused_with_their_path(client):
     def too_late(p):
-        row(p, 1, 2)["year"] = 2035
+        for position in range(3):
+            row(p, 1, position)["year"] = 2033 + position
 
     errors = bad_request(client, too_late)
     assert errors == [(("body", "households", 1, "history", 2, "year"), "year_outside_model_range")]

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from api_fakes import ADMIN_KEY, AUTH, SCORE_KEY, SECOND_SCORE_KEY, household
+from fastapi.testclient import TestClient
 
 from api.ratelimit import RateLimiter
 from api.security import (
@@ -79,6 +80,43 @@ def test_a_broken_key_file_fails_closed(tmp_path):
     assert store.match(key) is not None
     path.write_text("{not json")
     assert store.match(key) is None
+
+
+@pytest.mark.parametrize(
+    ("shape", "reason"),
+    [
+        ('{"keys": 5}', "a list of keys"),
+        ('{"keys": [5]}', r"keys\[0\] needs 'scope' and 'sha256'"),
+        ('{"keys": [{"scope": ["score"], "sha256": 1}]}', "must be text"),
+        ("[1, 2]", "a list of keys"),
+        ("{not json", "not JSON .line 1"),
+        (b"\xff\xfe", "not UTF-8"),
+        ("directory", "is a directory"),
+    ],
+)
+def test_a_key_file_of_the_wrong_shape_is_a_503_with_a_logged_reason(
+    make_client, tmp_path, caplog, shape, reason
+):
+    """Issue 17: {"keys": 5} or a directory in its place gave 500 (TypeError) on every call."""
+    path = tmp_path / "api_keys.json"
+    key, _ = create_key(path, "score")
+    path.unlink()
+    if shape == "directory":
+        path.mkdir()
+    elif isinstance(shape, bytes):
+        path.write_bytes(shape)
+    else:
+        path.write_text(shape)
+    with pytest.raises(ValueError, match=reason):
+        read_key_file(path)
+    with caplog.at_level("ERROR", logger="zengshou.api"):
+        client = make_client()
+    assert "key file unusable" in caplog.text and str(path) in caplog.text
+    answer = client.post(URL, json=PAYLOAD, headers={"X-API-Key": key})
+    assert answer.status_code == 503, answer.text
+    assert "key file" in answer.json()["error"]["message"]
+    assert client.post(URL, json=PAYLOAD, headers=AUTH).status_code == 200  # env keys still work
+    assert client.post(URL, json=PAYLOAD).status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -191,14 +229,42 @@ def test_concurrent_creates_keep_every_key(tmp_path):
 
 def test_repeated_wrong_keys_from_one_address_get_429_with_retry_after(make_client):
     client = make_client(auth_failure_limit=3, auth_failure_window_seconds=600)
-    for _ in range(3):
-        assert client.post(URL, json=PAYLOAD, headers={"X-API-Key": "zs_guess"}).status_code == 401
-    refused = client.post(URL, json=PAYLOAD, headers={"X-API-Key": "zs_guess"})
+    for n in range(3):
+        wrong = {"X-API-Key": f"zs_guess-{n}"}
+        assert client.post(URL, json=PAYLOAD, headers=wrong).status_code == 401
+    refused = client.post(URL, json=PAYLOAD, headers={"X-API-Key": "zs_yet-another"})
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     assert refused.json()["error"]["code"] == "rate_limited"
-    # Locked out whatever it sends now: a right key must not answer differently.
-    assert client.post(URL, json=PAYLOAD, headers=AUTH).status_code == 429
     assert client.get("/health/live").status_code == 200  # no key, no limit
+
+
+def test_a_neighbour_sending_wrong_keys_never_locks_out_a_valid_key(make_client):
+    """Issue 17: 5 wrong keys a second from one address left a valid client on the same
+    address 7 successes of 60 calls. A request with a valid key is never refused now."""
+    client = make_client(auth_failure_limit=10, auth_failure_window_seconds=60)
+    answers = []
+    for call in range(60):
+        for n in range(5):
+            client.post(URL, json=PAYLOAD, headers={"X-API-Key": f"zs_wrong{call}-{n}"})
+        answers.append(client.post(URL, json=PAYLOAD, headers=AUTH).status_code)
+    assert answers == [200] * 60
+    assert client.post(URL, json=PAYLOAD, headers={"X-API-Key": "zs_wrong"}).status_code == 429
+
+
+def test_one_stale_key_is_limited_by_its_prefix_whatever_the_address(make_client):
+    first = make_client(auth_failure_limit=3, auth_failure_window_seconds=600)
+    stale = {"X-API-Key": "zs_revoked-key-still-in-a-config-file"}
+    assert [first.post(URL, json=PAYLOAD, headers=stale).status_code for _ in range(4)] == [
+        401,
+        401,
+        401,
+        429,
+    ]
+    elsewhere = TestClient(first.app, client=("203.0.113.9", 5000), raise_server_exceptions=False)
+    assert elsewhere.post(URL, json=PAYLOAD, headers=stale).status_code == 429
+    other = {"X-API-Key": "zs_another-wrong-key"}
+    assert elsewhere.post(URL, json=PAYLOAD, headers=other).status_code == 401
+    assert elsewhere.post(URL, json=PAYLOAD, headers=AUTH).status_code == 200
 
 
 def test_missing_keys_and_right_keys_do_not_count_as_failures(make_client):
@@ -212,10 +278,19 @@ def test_a_full_bucket_table_forgets_idle_addresses():
     now = [0.0]
     limiter = RateLimiter(1.0, 2, clock=lambda: now[0])
     limiter.MAX_BUCKETS = 3
-    for address in "abcd":
+    for address in "abc":
         assert limiter.acquire(address) is None
     now[0] = 10.0  # all refilled
-    assert limiter.acquire("e") is None
-    assert set(limiter._buckets) == {"e"}
-    assert limiter.wait("e") is None and limiter.acquire("e") is None
-    assert limiter.acquire("e") == 1 and limiter.wait("e") == 1
+    assert limiter.acquire("d") is None
+    assert set(limiter._buckets) == {"d"}
+    assert limiter.wait("d") is None and limiter.acquire("d") is None
+    assert limiter.acquire("d") == 1 and limiter.wait("d") == 1
+
+
+def test_keys_a_client_makes_up_cannot_grow_the_table_without_bound():
+    limiter = RateLimiter(0.1, 10, clock=lambda: 0.0)
+    limiter.MAX_BUCKETS = 100
+    for n in range(1000):  # every wrong key has its own prefix, none refills
+        limiter.acquire(f"prefix:zs_{n}")
+    assert len(limiter._buckets) <= 100
+    assert "prefix:zs_999" in limiter._buckets  # the newest are kept

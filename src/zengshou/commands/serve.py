@@ -32,24 +32,33 @@ import click
     show_default=True,
     help="uvicorn's access log, showing route templates only (no raw paths, no query strings).",
 )
-def serve(host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    help="Comma-separated addresses of trusted proxies whose X-Forwarded-For names the client "
+    "(default: ZENGSHOU_FORWARDED_ALLOW_IPS; empty trusts none).",
+)
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    access_log: bool,
+    forwarded_allow_ips: str | None,
+) -> None:
     """Serve risk scores over HTTP (settings from ZENGSHOU_* variables, see the README).
 
     The model models:/household-risk@champion loads in the background: /health/live answers
     at once, /health/ready once the model is loaded and has passed a smoke prediction.
     """
     # lazy: keeps zengshou --help fast
-    import uvicorn
+    from api.server import serve as run_server
 
-    uvicorn.run(
-        "api.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
+    run_server(
+        host,
+        port,
         workers=workers,
         log_level=log_level,
         access_log=access_log,
-        ws="none",  # no WebSocket route; uvicorn would log the handshake's path and query
-        server_header=False,
-        proxy_headers=False,
+        forwarded_allow_ips=forwarded_allow_ips,
     )

@@ -54,6 +54,9 @@ def test_description_reports_training_date_metrics_signature_and_line(registered
     assert "weight" not in required
 
     assert description["policy_version"] == risk_policy().version
+    # Registration finished: every required tag, the model files, and `validated` last.
+    assert description["validated"] >= description["trained_at"]
+    assert tracking.risk_version_problems(description["version"]) == []
     assert description["params"]["policy.band_edges"] == str(risk_policy().band_edges)
 
 
