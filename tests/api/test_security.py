@@ -136,7 +136,7 @@ def test_revoking_needs_an_unambiguous_id(tmp_path):
 
 
 def test_rate_limit_is_per_key_with_retry_after(make_client):
-    client = make_client(rate_limit_per_second=0.5, rate_limit_burst=2)
+    client = make_client(rate_limit_per_second=0.01, rate_limit_burst=2)
     assert [client.post(URL, json=PAYLOAD, headers=AUTH).status_code for _ in range(3)] == [
         200,
         200,
