@@ -95,10 +95,13 @@ def load_population(
 
         frame = load_panel(panel)
     else:
+        from forecast.progress import progress_wanted
         from forecast.synthetic import synthesize_panel
 
         size = full_province_households() if households is None else households
-        frame = synthesize_panel(size, seed=panel_seed, as_of=min(as_of, 2022))
+        frame = synthesize_panel(
+            size, seed=panel_seed, as_of=min(as_of, 2022), progress=progress_wanted()
+        )
     population = Population.from_panel(frame, as_of=as_of)
     return (population, frame) if with_frame else population
 
@@ -269,9 +272,9 @@ def calibrate(scenario, year, households, panel, panel_seed, seed, write) -> Non
 
 
 def _show_progress() -> bool:
-    import os
+    from forecast.progress import progress_wanted
 
-    return os.environ.get("ZENGSHOU_PROGRESS", "1") != "0"
+    return progress_wanted()
 
 
 def _out_dir(out: str | None, name: str):
@@ -508,7 +511,7 @@ def validate(
             scheduler=scheduler,
             progress=_show_progress(),
         )
-        series = validate_series(series_origins or SERIES_ORIGINS)
+        series = validate_series(series_origins or SERIES_ORIGINS, progress=_show_progress())
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     validation = Validation(series, simulation, replications, seed, households)
