@@ -424,8 +424,9 @@ def compare(
 def backtest(
     scenarios, replications, seed, households, panel, panel_seed, as_of, workers, scheduler
 ) -> None:
-    """From an earlier as-of year, simulate the next year and compare with the published
-    figure (as of 2021: 2022 against 14,147 yuan)."""
+    """In-sample check of scenarios/calibration.yaml: from an earlier as-of year, simulate
+    the next year and compare with the published figure (as of 2021: 2022 against 14,147
+    yuan). The out-of-sample test is `simulate validate`."""
     # lazy: keeps zengshou --help fast
     from simulation.montecarlo import backtest as run_backtest
     from simulation.montecarlo.report import backtest_report
@@ -444,7 +445,7 @@ def backtest(
         )
     except ValueError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Backtest from as of {as_of}, {replications} replications (seed {seed}):")
+    click.echo(f"In-sample backtest from as of {as_of}, {replications} replications (seed {seed}):")
     click.echo(backtest_report(table))
 
 
