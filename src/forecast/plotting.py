@@ -140,9 +140,10 @@ def stacked_bars(
         if (losses < 0).any():
             bars.append(draw(positions, losses, **{where: down}, color=colour_of[column]))
         for patch in (patch for container in bars for patch in container):
-            # A bar's base is "sticky" (no margin beyond it): a zero-width part stacked at
-            # the end of a bar would stop the margin that leaves room for the total.
-            (patch.sticky_edges.x if horizontal else patch.sticky_edges.y).clear()
+            # A bar's base is "sticky" (no margin beyond it): only zero may be, or a part of
+            # zero width stacked at the end of a bar would stop the room left for the total.
+            edges = patch.sticky_edges.x if horizontal else patch.sticky_edges.y
+            edges[:] = [edge for edge in edges if edge == 0]
         up, down = up + gains, down + losses
     totals = table.sum(axis=1).to_numpy(dtype=float)
     for position, top, total in zip(positions, up, totals, strict=True):
@@ -166,8 +167,6 @@ def stacked_bars(
                 fontsize="small",
             )
     ax.margins(**({"x": 0.12} if horizontal else {"y": 0.1}))
-    if not (down < 0).any():  # nothing below zero: the axis starts there
-        (ax.set_xlim if horizontal else ax.set_ylim)(0, None)
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(
         handles[::-1], labels[::-1], fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1)

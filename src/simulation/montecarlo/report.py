@@ -282,7 +282,7 @@ def comparison_report(comparison: Comparison) -> str:
         "Monte Carlo standard error; cost: province-wide, all simulated years.",
         *_caveat_lines(replications, "each probability"),
         "",
-        _format_table(table, replications),
+        comparison_table(comparison).to_string(),
         "",
     ]
     best = comparison.ranking().index[0]
@@ -341,8 +341,12 @@ def _hinge_line(result: TargetTestResult) -> str | None:
     )
 
 
-def _format_table(table: pd.DataFrame, replications: int) -> str:
-    shown = pd.DataFrame(
+def comparison_table(comparison: Comparison) -> pd.DataFrame:
+    """The comparison's table as a reader sees it: each figure written out in its unit
+    (percent with its Monte Carlo standard error, yuan, bn yuan province-wide, ratio)."""
+    table = comparison.table
+    replications = comparison.results[0].replications
+    return pd.DataFrame(
         {
             "P(target)": [
                 f"{percent(p)} ± {100 * standard_error(p, replications):.0f}"
@@ -362,7 +366,6 @@ def _format_table(table: pd.DataFrame, replications: int) -> str:
         },
         index=table.index,
     )
-    return shown.to_string()
 
 
 def comparison_conclusion(comparison: Comparison) -> str:
@@ -465,6 +468,7 @@ __all__ = [
     "backtest_report",
     "comparison_conclusion",
     "comparison_report",
+    "comparison_table",
     "target_conclusion",
     "target_report",
     "validation_report",
