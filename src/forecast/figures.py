@@ -201,7 +201,12 @@ def target_errors_chart(
     """Each target model's relative error by the year forecast, per series and horizon (a
     table of :func:`forecast.targets.backtest_targets`)."""
     figure, axes = plotting.figure(
-        (12, 6.5), rows=len(horizons), columns=len(series), sharex=True, sharey="row"
+        (12, 6.5),
+        rows=len(horizons),
+        columns=len(series),
+        squeeze=False,
+        sharex=True,
+        sharey="row",
     )
     colour_of = dict(zip(models, plotting.colours(len(models)), strict=True))
     for row, horizon in enumerate(horizons):

@@ -39,13 +39,20 @@ SOURCES = {
 BAND_ALPHA = {80: 0.35, 95: 0.15}  # the narrower band drawn darker
 
 
-def figure(size: tuple[float, float] = (7, 4.5), rows: int = 1, columns: int = 1, **kwargs):
+def figure(
+    size: tuple[float, float] = (7, 4.5),
+    rows: int = 1,
+    columns: int = 1,
+    squeeze: bool = True,
+    **kwargs,
+):
     """A figure with constrained layout (titles never overlap) and its axes.
 
-    Returns ``(figure, axes)``: one ``Axes`` for a single panel, else an array of them.
+    Returns ``(figure, axes)``: one ``Axes`` for a single panel, else an array of them (always
+    a 2-D array with ``squeeze=False``); other keywords go to ``Figure.subplots``.
     """
     fig = Figure(figsize=size, layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=True, **kwargs)
+    axes = fig.subplots(rows, columns, squeeze=squeeze, **kwargs)
     return fig, axes
 
 
