@@ -142,9 +142,7 @@ def household_fans(
     for ax, household in zip(axes, households, strict=True):
         past = panel[panel["household_id"] == household]
         future = forecasts[forecasts["household_id"] == household]
-        ax.plot(
-            past["year"], past["net_income_per_capita"], "o-", color="k", label="observed"
-        )
+        ax.plot(past["year"], past["net_income_per_capita"], "o-", color="k", label="observed")
         plotting.fan(
             ax,
             future["year"],
