@@ -169,13 +169,19 @@ def _check(snippet: Snippet, done: subprocess.CompletedProcess) -> None:
 def test_researcher_and_planner_paths_run_as_written_on_a_fresh_clone(clone) -> None:
     where, env = clone
     assert not (where / "data" / "generated").exists()  # nothing generated comes with it
-    ran = 0
+    ran, stderr = 0, ""
     for snippet in SNIPPETS:
         if snippet.runs:
             done = _run(snippet, where, env)
             _check(snippet, done)
-            ran += 1
+            ran, stderr = ran + 1, stderr + done.stderr
     assert ran == sum(s.runs for s in SNIPPETS)
+    # Long work shows its progress: the panel, the backtest's fits, the risk model's steps,
+    # each MLflow record, the scoring, the target models, each scenario's replications.
+    for bar in ("synthetic panel", "backtest", "risk model", "MLflow record", "scoring"):
+        assert f"{bar}: 100%" in stderr, bar
+    for bar in ("series origins", "action_plan", "skills_first"):
+        assert f"{bar}: 100%" in stderr, bar
     # What the examples promise: the files they write, and the progress bars they show.
     generated = where / "data" / "generated"
     assert (generated / "panel.parquet").exists() and (where / "scores.parquet").exists()
