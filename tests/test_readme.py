@@ -248,3 +248,21 @@ def test_engineer_path_trains_serves_and_scores_the_readme_request(clone) -> Non
         _, stderr = server.communicate(timeout=30)
     noise = [line for line in stderr.splitlines() if NOISE.search(line)]
     assert not noise, noise
+
+
+def test_make_lab_allows_root_only_when_run_as_root() -> None:
+    def lab_command(*prefix: str) -> str:
+        done = subprocess.run(
+            [*prefix, "make", "--no-print-directory", "-n", "lab"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return next(line for line in done.stdout.splitlines() if "jupyter lab" in line)
+
+    as_me = lab_command()
+    assert "--notebook-dir=notebooks" in as_me
+    assert ("--allow-root" in as_me) == (os.getuid() == 0)
+    if os.getuid() == 0 and shutil.which("runuser"):  # and as a user, when we can be one
+        assert "--allow-root" not in lab_command("runuser", "-u", "nobody", "--")
