@@ -50,9 +50,12 @@ bench: $(VENV)/.installed-dev
 serve: $(VENV)/.installed
 	$(BIN)/zengshou serve
 
+# Jupyter refuses to start as root unless told to: containers and CI machines often run as root.
+LAB_OPTIONS := --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(VENV)/.installed-lab
 	$(PY) -m ipykernel install --sys-prefix --name zengshou --display-name "zengshou (.venv)"
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab $(LAB_OPTIONS)
 
 clean:
 	rm -rf $(VENV) data/generated .pytest_cache .ruff_cache

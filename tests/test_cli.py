@@ -49,3 +49,27 @@ def test_synth_writes_a_panel_that_validates_and_reports(tmp_path) -> None:
     assert runner.invoke(main, ["data", "validate", str(out)]).exit_code == 0
     report = runner.invoke(main, ["data", "report", str(out)])
     assert report.exit_code == 0 and "wage share 2022" in report.output
+
+
+def test_validate_names_each_mistake_of_the_example_export_with_errors() -> None:
+    examples = Path(__file__).parents[1] / "data" / "examples"
+    mapping = Path(__file__).parents[1] / "data" / "mappings" / "monitoring_export_zh.yaml"
+    runner = CliRunner()
+    good = runner.invoke(
+        main, ["data", "validate", str(examples / "monitoring_export_zh.csv"), "--mapping", mapping]
+    )
+    assert good.exit_code == 0 and "valid: 9 rows, 3 households" in good.output
+    bad = runner.invoke(
+        main,
+        [
+            "data",
+            "validate",
+            str(examples / "monitoring_export_zh_with_errors.csv"),
+            "--mapping",
+            str(mapping),
+        ],
+    )
+    assert bad.exit_code == 1
+    assert "3 problem(s) found" in bad.output
+    for where in ("row 2, column 'labour_force'", "row 5, column 'wage_income'", "row 8"):
+        assert where in bad.output

@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from forecast.forecasters import MODELS, PanelForecaster, make_forecaster, panel_arrays
+from forecast.progress import progress_bar
 
 BACKTEST_COLUMNS: tuple[str, ...] = (
     "model",
@@ -44,6 +45,7 @@ def backtest(
     models: Sequence[str | PanelForecaster] | Mapping[str, PanelForecaster] | None = None,
     min_train_periods: int = 3,
     random_state: int = 0,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Evaluate forecasters by rolling origin over the panel's periods.
 
@@ -70,6 +72,8 @@ def backtest(
         Shortest training history (periods up to and including the first origin).
     random_state : int
         Seed given to every model (so the same call gives the same table).
+    progress : bool
+        Show a progress bar over the fits (one per origin and model).
 
     Returns
     -------
@@ -103,11 +107,16 @@ def backtest(
         )
     actual_frame = panel[[id_col, time_col, target]]
     rows = []
-    for end in range(min_train_periods, last_origin + 1):
+    ends = range(min_train_periods, last_origin + 1)
+    bar = progress_bar(
+        description="backtest", total=len(ends) * len(named), unit="fit", enabled=progress
+    )
+    for end in ends:
         origin, scored = periods[end - 1], periods[end - 1 + horizon]
         train = panel[panel[time_col] <= origin]
         actual = actual_frame[actual_frame[time_col] == scored].dropna(subset=[target])
         for name, model in named.items():
+            bar.set_postfix_str(f"{name} from {origin}")
             fitted = clone(model).set_params(**columns).fit(train)
             forecast = fitted.predict(train, horizon=horizon)
             forecast = forecast[forecast[time_col] == scored]
@@ -116,6 +125,8 @@ def backtest(
                 {"model": name, "origin": origin, "period": scored}
                 | score(scored_rows[target].to_numpy(), scored_rows)
             )
+            bar.update()
+    bar.close()
     return pd.DataFrame(rows, columns=list(BACKTEST_COLUMNS))
 
 

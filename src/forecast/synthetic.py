@@ -43,10 +43,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from forecast.parameters import ParameterError, by_year, load_parameters
 from forecast.paths import data_file
+from forecast.progress import progress_bar
 from forecast.schema import (
     COLUMN_NAMES,
     HEAD_EDUCATION_LEVELS,
@@ -567,7 +567,7 @@ def _simulate_years(hh: _Households, params, streams, years, village_county, pro
     age_offset = years - years[-1]
     prev_pc = None
     for t, year in enumerate(
-        tqdm(years, desc="synthesising years", disable=None if progress else True)
+        progress_bar(years, description="synthetic panel", unit="year", enabled=progress)
     ):
         yr = [int(year)]
         ar = rho * ar + rng.normal(0, shock_sd, (n, 4))

@@ -41,6 +41,7 @@ from forecast.macro import (
     cut,
     interval_table,
 )
+from forecast.progress import progress_bar
 from forecast.series import (
     RELATED_SERIES,
     available_series,
@@ -191,6 +192,7 @@ def backtest_targets(
     until: int | None = None,
     models: tuple[str, ...] = MODELS,
     horizons: tuple[int, ...] = HORIZONS,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Rolling-origin backtest of every model on every series with 4+ published values.
 
@@ -202,6 +204,8 @@ def backtest_targets(
         Last year any value may be read (pseudo-real time); default: all published years.
     models, horizons
         What to compare.
+    progress : bool
+        Show a progress bar over the series.
 
     Returns
     -------
@@ -213,9 +217,11 @@ def backtest_targets(
     if until is not None:
         data = {name: cut(values, until) for name, values in data.items()}
     rows = []
-    for name, series in data.items():
-        if len(series) < MIN_SERIES_POINTS:
-            continue
+    long_enough = {name: s for name, s in data.items() if len(s) >= MIN_SERIES_POINTS}
+    bar = progress_bar(
+        long_enough.items(), description="target models", unit="series", enabled=progress
+    )
+    for name, series in bar:
         for origin in series.index[MIN_ORIGIN_POINTS - 1 :]:
             for h in horizons:
                 target = int(origin) + h
@@ -299,6 +305,7 @@ def choose_model(backtest: pd.DataFrame, horizon: int = 2, until: int | None = N
 
 
 @functools.lru_cache(maxsize=8)
-def chosen_model(until: int) -> ModelChoice:
-    """The model chosen by the backtest of every series with values up to ``until``."""
-    return choose_model(backtest_targets(until=until), until=until)
+def chosen_model(until: int, progress: bool = False) -> ModelChoice:
+    """The model chosen by the backtest of every series with values up to ``until``
+    (``progress``: a bar over the series)."""
+    return choose_model(backtest_targets(until=until, progress=progress), until=until)

@@ -153,7 +153,7 @@ def log_panel_forecaster(
         joblib.dump(forecaster, path)
         mlflow.pyfunc.log_model(
             name=name,
-            python_model=forecaster_pyfunc.PanelForecasterModel(),
+            python_model=forecaster_pyfunc.MODEL_CODE,
             artifacts={forecaster_pyfunc.ARTIFACT: str(path)},
             signature=signature,
             input_example=example,
@@ -391,7 +391,7 @@ def register_risk_model(
             joblib.dump(model, path)
             info = mlflow.pyfunc.log_model(
                 name="model",
-                python_model=risk_pyfunc.RiskPyfunc(),
+                python_model=risk_pyfunc.MODEL_CODE,
                 artifacts={risk_pyfunc.ARTIFACT: path},
                 signature=risk_pyfunc.risk_signature(),
                 input_example=risk_pyfunc.risk_input_example(),

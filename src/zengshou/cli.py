@@ -6,6 +6,8 @@ dependencies inside the command, so ``zengshou --help`` stays fast.
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from zengshou.commands.api_key import api_key
@@ -22,6 +24,10 @@ from zengshou.commands.simulate import simulate
 def main() -> None:
     """zengshou (增收): can Yunnan's poverty-alleviated population out-earn the national
     level of the same population by the end of 2024, and how?"""
+    # MLflow's notes (database tables created, input example validated) and its bar for
+    # copying a model between local folders say nothing to the user; its warnings still show.
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 for _command in (data, forecast, risk, simulate, serve, api_key, demo):

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from forecast import tracking
+from forecast.progress import progress_bar
 from forecast.risk import train_risk_model
 from simulation.risk import PanelRiskScorer
 
@@ -19,12 +20,14 @@ def train_and_register(
     evaluate_year: int = 2022,
     random_state: int = 0,
     panel_source: str | None = None,
+    progress: bool = False,
     **options: Any,
 ) -> dict[str, Any]:
     """Train, evaluate and register the risk model as ``household-risk`` (``make demo``).
 
     The first registered version becomes ``champion``; later versions wait for
-    ``zengshou risk promote``.
+    ``zengshou risk promote``. ``progress`` shows bars over training and recording; the
+    other options go to :func:`forecast.risk.train_risk_model`.
 
     Returns
     -------
@@ -36,11 +39,15 @@ def train_and_register(
         train_until=train_until,
         evaluate_year=evaluate_year,
         random_state=random_state,
+        progress=progress,
         **options,
     )
-    version = tracking.register_risk_model(
-        model, metrics, panel=panel, panel_source=panel_source, random_state=random_state
-    )
+    # Logging the model also checks that MLflow scores its input example: a few seconds.
+    with progress_bar(description="MLflow record", total=1, enabled=progress) as bar:
+        version = tracking.register_risk_model(
+            model, metrics, panel=panel, panel_source=panel_source, random_state=random_state
+        )
+        bar.update()
     return {"version": version, "model": model, "metrics": metrics}
 
 

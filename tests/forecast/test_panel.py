@@ -12,6 +12,7 @@ from forecast.schema import COLUMN_NAMES, COLUMNS
 
 PANELS = Path(__file__).parent / "panels"
 MAPPING = Path(__file__).parents[2] / "data" / "mappings" / "monitoring_export_zh.yaml"
+EXAMPLES = Path(__file__).parents[2] / "data" / "examples"
 
 # file -> (row, column, words in the reason) of the one problem it must raise
 BAD_FILES = {
@@ -98,10 +99,10 @@ def test_stated_per_capita_income_must_match_its_sources(tmp_path) -> None:
 
 def test_chinese_export_maps_onto_the_schema() -> None:
     english = load_panel(PANELS / "valid.csv")
-    chinese = load_panel(PANELS / "export_zh.csv", mapping=MAPPING)
+    chinese = load_panel(EXAMPLES / "monitoring_export_zh.csv", mapping=MAPPING)
     pd.testing.assert_frame_equal(chinese, english)
     with pytest.raises(PanelValidationError, match="required column is missing"):
-        load_panel(PANELS / "export_zh.csv")
+        load_panel(EXAMPLES / "monitoring_export_zh.csv")
 
 
 def test_mapping_to_unknown_column_is_rejected(tmp_path) -> None:

@@ -30,7 +30,12 @@ from simulation.montecarlo.attribution import (
 )
 from simulation.montecarlo.national import draw_macro, observed_series
 from simulation.montecarlo.record import record_target_test
-from simulation.montecarlo.report import backtest_conclusion, comparison_report, target_report
+from simulation.montecarlo.report import (
+    backtest_conclusion,
+    backtest_report,
+    comparison_report,
+    target_report,
+)
 from simulation.montecarlo.summary import write_summary
 
 SCENARIOS = project_root() / "scenarios"
@@ -273,6 +278,7 @@ def test_backtest_from_2021_compares_2022_with_the_published_figure(population_2
         table.loc["baseline", "simulated"], rel=1e-9
     )
     assert "14,147" in backtest_conclusion(table)
+    assert "in sample" in backtest_report(table).splitlines()[-1]  # not a validation
 
 
 def test_run_record_traces_scenario_seeds_data_and_code(target_result, tmp_path):

@@ -5,16 +5,29 @@ assumption, the hinge, the ratio Yunnan/national and the shared shock."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
+from figure_checks import assert_readable, legend_labels, tick_labels
 
 from simulation.montecarlo import TargetTest
 from simulation.montecarlo.compare import Comparison
-from simulation.montecarlo.plots import fan_chart, save_plots
+from simulation.montecarlo.plots import (
+    COST_PARTS,
+    attribution_chart,
+    comparison_chart,
+    composition_chart,
+    cost_chart,
+    fan_chart,
+    save_plots,
+)
 from simulation.montecarlo.record import run_metrics
-from simulation.montecarlo.report import comparison_report, target_report
+from simulation.montecarlo.report import comparison_report, target_conclusion, target_report
 from simulation.montecarlo.summary import summary_dict
+from simulation.montecarlo.words import cost_change, few_replications_caveat
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 # Keys summary.json had before the ratio and the trend assumptions; tests and notebooks read them.
 EXISTING_KEYS = (
@@ -236,3 +249,136 @@ def test_comparison_gives_the_ratio_and_each_scenarios_hinge(result):
     assert f"P = {100 * result.p_target_met:.0f} % with the {result.model} model" in line
     assert f"{100 * p_hinge:.0f} %" in line and f"under {hinge}:" in line
     assert f"{result.paths['ratio'].loc[year, 'mean']:.3f}" in words  # the table's ratio column
+
+
+# --- words a newcomer reads right --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def no_measures_result(population):
+    """The counterfactual without measures, as many replications as ``result`` (paired)."""
+    from simulation import load_scenario
+
+    spec = load_scenario(SCENARIOS / "no_measures.yaml")
+    return TargetTest(spec, replications=12, seed=7, attribution_replications=0).run(
+        population, workers=1
+    )
+
+
+def test_cost_differences_are_written_as_costing_or_saving():
+    assert cost_change(1.2e9) == "costing 1.20 bn yuan more"
+    assert cost_change(-4.05e9) == "saving 4.05 bn yuan"
+    assert cost_change(1e6) == "at the same cost"
+    assert cost_change(float("nan")) == "n/a"
+
+
+def test_a_cheaper_mix_is_said_to_save_not_to_cost_a_negative_sum(result, no_measures_result):
+    words = comparison_report(Comparison([result, no_measures_result]))
+    saved = result.total_cost - no_measures_result.total_cost
+    assert saved > 0
+    line = next(x for x in words.splitlines() if x.startswith("no_measures vs action_plan"))
+    assert line.endswith(f"saving {saved / 1e9:,.2f} bn yuan.")
+    assert "costing -" not in words and "bn yuan more" not in line
+
+
+def test_comparison_table_gives_each_p_its_standard_error_and_warns_when_few(result):
+    words = comparison_report(Comparison([result]))
+    p = result.p_target_met
+    error = 100 * (p * (1 - p) / result.replications) ** 0.5
+    row = next(x for x in words.splitlines() if x.startswith(result.name + " "))
+    assert f"{100 * p:.0f} % ± {error:.0f}" in row
+    assert "cost (province)" in words
+    assert f"With {result.replications} replications, each probability is uncertain" in words
+    assert few_replications_caveat(200) is None  # enough: no caveat
+    assert "± 25 points" in few_replications_caveat(4)
+
+
+def test_report_says_when_yunnan_first_gets_above_without_calling_it_a_line(result, report):
+    assert "line first" not in report and "Yunnan's line" not in report
+    line = next(x for x in report.splitlines() if "first gets above the national level" in x)
+    for year in result.years:
+        if result.crossing[year] > 0:
+            assert f"{year}: {100 * result.crossing[year]:.0f} %" in line
+    assert f"Only the end of {result.target_year} counts for the target" in line
+    assert line.endswith(f"in {100 * result.p_target_met:.0f} %.")
+
+
+def test_report_and_conclusion_say_costs_are_province_wide(result, report):
+    assert "Cost of the measures, province-wide" in report
+    assert f"cost the province {result.total_cost / 1e9:,.2f} bn yuan" in target_conclusion(result)
+
+
+# --- figures a reader can read -----------------------------------------------------------------
+
+
+def test_fan_chart_legends_name_the_bands_and_the_published_points(result):
+    figure = fan_chart(result)
+    assert_readable(figure)
+    levels, ratio = figure.axes
+    legend = legend_labels(levels)
+    for side in ("national (forecast)", "Yunnan (simulated)"):
+        assert side in legend
+        assert f"{side}, 80 % band" in legend and f"{side}, 95 % band" in legend
+    assert {"national (published)", "Yunnan (published)"} <= set(legend)
+    assert "target: ratio above 1" in legend_labels(ratio)
+    assert "Yunnan / national (projected), 80 % band" in legend_labels(ratio)
+    years = [int(t) for t in tick_labels(ratio)]
+    assert years == sorted(years) and result.target_year in years  # whole years only
+
+
+def test_cost_chart_stacks_few_colours_and_writes_each_years_province_wide_total(result):
+    figure = cost_chart(result)
+    assert_readable(figure)
+    (ax,) = figure.axes
+    assert "province-wide" in ax.get_ylabel() and "province-wide" in ax.get_title()
+    parts = legend_labels(ax)
+    measures = result.cost_by_measure.index.get_level_values("measure").unique()
+    assert len(parts) == min(len(measures) - 1, COST_PARTS)  # less the "total" row
+    assert len(measures) - 1 <= COST_PARTS or parts[0] == "other measures"  # lumped on top
+    colours = [patch.get_facecolor() for patch in ax.get_legend().get_patches()]
+    assert len(set(colours)) == len(colours)  # every part its own colour
+    totals = result.cost_by_measure.loc["total", "mean"] / 1e9
+    assert [t.get_text() for t in ax.texts] == [f"{v:,.2f}" for v in totals]
+    assert [int(t) for t in tick_labels(ax)] == list(result.years)
+
+
+def test_composition_chart_writes_the_mean_income_on_each_bar(result):
+    figure = composition_chart(result)
+    assert_readable(figure)
+    (ax,) = figure.axes
+    assert set(legend_labels(ax)) == {"wage", "operating", "property", "transfer"}
+    total = result.composition[["wage", "operating", "property", "transfer"]].sum(axis=1)
+    assert [t.get_text() for t in ax.texts] == [f"{v:,.0f}" for v in total]
+    assert ax.get_ylim()[0] == 0  # incomes are not negative: no room below zero
+
+
+def test_attribution_chart_gives_totals_and_band_or_refuses_an_empty_one(
+    result, no_measures_result
+):
+    figure = attribution_chart(result)
+    assert_readable(figure)
+    (ax,) = figure.axes
+    assert "total, 95 % band" in legend_labels(ax)
+    measures = result.attribution.drop(index="total")
+    shown = {t.get_text() for t in ax.texts}
+    assert {
+        f"{v:+,.0f}" for v in measures[["wage", "operating", "property", "transfer"]].sum(axis=1)
+    } == shown
+    with pytest.raises(ValueError, match="no attribution"):
+        attribution_chart(no_measures_result)
+
+
+def test_comparison_chart_names_each_mix_with_its_probability(result, no_measures_result):
+    figure = comparison_chart(Comparison([result, no_measures_result]))
+    assert_readable(figure)
+    (ax,) = figure.axes
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0] == f"{result.name}\nP = {100 * result.p_target_met:.0f} %"
+    assert "80 % band" in legend_labels(ax)
+
+
+def test_save_plots_writes_no_attribution_figure_without_an_attribution(
+    no_measures_result, tmp_path
+):
+    names = {p.name for p in save_plots(no_measures_result, tmp_path)}
+    assert names == {"fan_chart.png", "composition.png", "cost.png"}

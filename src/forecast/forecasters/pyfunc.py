@@ -1,9 +1,9 @@
 """The panel forecasters as an MLflow pyfunc, and what MLflow records with them.
 
-A fitted forecaster is saved with joblib and wrapped by :class:`PanelForecasterModel`;
-``predict(history, params={"horizon": h})`` is the forecaster's own ``predict``. The input
-example (the full history of a few units) and the signature (inferred from the example and
-the forecast it gives) belong here, next to the forecasters; :mod:`forecast.tracking` only logs
+A fitted forecaster is saved with joblib and wrapped by :class:`PanelForecasterModel`
+(logged as code, :data:`MODEL_CODE`); ``predict(history, params={"horizon": h})`` is the
+forecaster's own ``predict``. The input example (the full history of a few units) and the
+signature (the example's and its forecast's column types, written out) belong here, next to the forecasters; :mod:`forecast.tracking` only logs
 them. The joblib artifact is written and read only by zengshou: load models only from stores
 you trust, as with any pickle. Import this module only where MLflow is wanted: it imports
 mlflow.
@@ -11,12 +11,19 @@ mlflow.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import joblib
 import mlflow.pyfunc
 import pandas as pd
-from mlflow.models import ModelSignature, infer_signature
+from mlflow.models import ModelSignature
+from mlflow.types import ColSpec, DataType, ParamSchema, ParamSpec, Schema
+from mlflow.types.schema import AnyType
 
 ARTIFACT = "forecaster"  # artifact key of the joblib file
+# What MLflow logs as the model's code ("models from code": nothing pickled but the fitted
+# forecaster, which the artifact holds).
+MODEL_CODE = str(Path(__file__).with_name("logged_model.py"))
 
 
 class PanelForecasterModel(mlflow.pyfunc.PythonModel):
@@ -47,9 +54,39 @@ def forecaster_input_example(forecaster, panel: pd.DataFrame, *, n_units: int = 
 
 
 def forecaster_signature(forecaster, example: pd.DataFrame, *, horizon: int = 1) -> ModelSignature:
-    """Signature inferred from ``example`` and its forecast, ``horizon`` as a parameter."""
+    """Signature of ``example``'s columns and its forecast's, ``horizon`` as a parameter.
+
+    Each column's type is written out from its dtype rather than inferred by MLflow, so
+    that columns that may hold missing values are said to: integer columns are ``long``
+    (ids, periods and counts, which a panel has for every row), pandas' nullable columns
+    (``Int64``, ``boolean``) are ``Any``, since MLflow cannot enforce an integer or boolean
+    type on a missing value.
+    """
     output = _plain_dtypes(forecaster.predict(example, horizon=horizon))
-    return infer_signature(example, output, params={"horizon": int(horizon)})
+    return ModelSignature(
+        inputs=_schema(example),
+        outputs=_schema(output),
+        params=ParamSchema([ParamSpec("horizon", DataType.long, int(horizon))]),
+    )
+
+
+def _schema(frame: pd.DataFrame) -> Schema:
+    return Schema([ColSpec(_column_type(frame[c]), str(c)) for c in frame.columns])
+
+
+def _column_type(column: pd.Series):
+    dtype = column.dtype
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biu":
+        return AnyType()  # nullable: a missing value has no integer or boolean form
+    if pd.api.types.is_bool_dtype(dtype):
+        return DataType.boolean
+    if pd.api.types.is_integer_dtype(dtype):
+        return DataType.long
+    if pd.api.types.is_float_dtype(dtype):
+        return DataType.double
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return DataType.datetime
+    return DataType.string
 
 
 def _plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:

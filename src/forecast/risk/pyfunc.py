@@ -2,7 +2,8 @@
 records with it (signature, input example, input columns, pinned requirements).
 
 The fitted :class:`~forecast.risk.models.RiskModel` is stored as one joblib artifact inside the
-MLflow run; loading needs nothing but that artifact and the installed ``forecast`` package. It
+MLflow run and the wrapper is logged as code (:data:`MODEL_CODE`, MLflow's "models from
+code"); loading needs nothing but that artifact and the installed ``forecast`` package. It
 is not an sklearn-flavour model, so MLflow's skops loader (and its trusted-types list) is not
 involved. :mod:`forecast.tracking` logs and registers it. Import this module only where MLflow
 is wanted: it imports mlflow.
@@ -11,6 +12,7 @@ is wanted: it imports mlflow.
 from __future__ import annotations
 
 from importlib.metadata import version as package_version
+from pathlib import Path
 
 import joblib
 import mlflow.pyfunc
@@ -24,6 +26,9 @@ from forecast.schema import COLUMNS
 from forecast.synthetic import synthesize_panel
 
 ARTIFACT = "risk_model"  # artifact key of the joblib file
+# What MLflow logs as the model's code ("models from code": nothing pickled but the fitted
+# model, which the artifact holds).
+MODEL_CODE = str(Path(__file__).with_name("logged_model.py"))
 
 
 class RiskPyfunc(mlflow.pyfunc.PythonModel):

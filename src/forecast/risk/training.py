@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.progress import progress_bar
 from forecast.risk.evaluation import (
     calibration_table,
     capacity_curve,
@@ -41,6 +42,7 @@ def train_risk_model(
     label: str = SERVED_LABEL,
     compare: bool = True,
     line: MonitoringLine | None = None,
+    progress: bool = False,
     **hyper_parameters: Any,
 ) -> tuple[RiskModel, dict[str, Any]]:
     """Fit, calibrate and evaluate the household risk model.
@@ -66,6 +68,8 @@ def train_risk_model(
         Also fit the other kind and report it as the challenger.
     line : MonitoringLine, optional
         Monitoring line; default the shipped one.
+    progress : bool
+        Show a progress bar over the steps (features, then each model's fit and evaluation).
     **hyper_parameters
         Passed to :class:`RiskModel`.
 
@@ -89,16 +93,22 @@ def train_risk_model(
             f"the panel covers {first}..{last}; need {first + 2} <= train_until "
             f"({train_until}) < evaluate_year ({evaluate_year}) <= {last}"
         )
+    kinds = [kind] + ([k for k in KINDS if k != kind] if compare else [])
+    bar = progress_bar(
+        description="risk model", total=1 + len(kinds), unit="step", enabled=progress
+    )
+    bar.set_postfix_str("features")
     fit_years = list(range(first + 1, train_until))
     fit = examples_for_years(panel, fit_years, line=line, definition=label)
     calibrate = examples_for_year(panel, train_until, line=line, definition=label)
     evaluate = examples_for_year(panel, evaluate_year, line=line, definition=label)
+    bar.update()
 
-    kinds = [kind] + ([k for k in KINDS if k != kind] if compare else [])
     models: dict[str, RiskModel] = {}
     summary, subgroups, calibration, capacity = [], [], [], []
     groups = evaluate.subgroups()
     for k in kinds:
+        bar.set_postfix_str(k)
         started = time.perf_counter()
         model = RiskModel(k, random_state=random_state, **hyper_parameters).fit(
             fit.values, fit.label, calibrate.values, calibrate.label, line=line
@@ -112,6 +122,8 @@ def train_risk_model(
         subgroups.append(subgroup_metrics(y, p, groups).assign(model=k))
         calibration.append(calibration_table(y, p).assign(model=k))
         capacity.append(capacity_curve(y, p).assign(model=k))
+        bar.update()
+    bar.close()
 
     summary_frame = pd.DataFrame(summary).set_index("model")
     scalars = {

@@ -1,8 +1,8 @@
 """Figures of a target test and of a comparison: fan chart against the national band (with
 the ratio Yunnan/national below it), composition by source, attribution and cost.
 
-Each function returns a ``matplotlib.figure.Figure`` built without pyplot (no global state, no
-display backend needed); :func:`save_plots` writes them as PNG.
+Each function returns a ``matplotlib.figure.Figure`` drawn in the house style
+(:mod:`forecast.plotting`); :func:`save_plots` writes them as PNG.
 """
 
 from __future__ import annotations
@@ -11,23 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import StrMethodFormatter
 
+from forecast import plotting
 from simulation.montecarlo.compare import Comparison
 from simulation.montecarlo.target import TargetTestResult
+from simulation.montecarlo.words import count
 
-_COLOURS = {"yunnan": "tab:red", "national": "tab:blue", "ratio": "tab:purple"}
-_SOURCE_COLOURS = {
-    "wage": "tab:blue",
-    "operating": "tab:orange",
-    "property": "tab:green",
-    "transfer": "tab:purple",
-}
+COST_PARTS = 8  # measures told apart by colour in the cost chart; the rest are "other measures"
 
 
-def fan_chart(result: TargetTestResult, ax=None, ratio_ax=None) -> Figure:
+def fan_chart(result: TargetTestResult, ax: Axes | None = None, ratio_ax: Axes | None = None):
     """Yunnan's simulated mean income with 80 %/95 % bands against the national band, the
     published values up to the as-of year with their yearly growth, and below it the ratio
     Yunnan/national with its bands against the target line at 1.
@@ -36,32 +31,24 @@ def fan_chart(result: TargetTestResult, ax=None, ratio_ax=None) -> Figure:
     with both panels.
     """
     if ax is None:
-        figure = Figure(figsize=(7.5, 7.5), layout="constrained")
-        ax, ratio_ax = figure.subplots(2, 1, sharex=True, height_ratios=(2, 1))
-    figure = ax.figure
+        figure, (ax, ratio_ax) = plotting.figure(
+            (7.5, 8), rows=2, sharex=True, height_ratios=(2, 1)
+        )
     _levels_panel(result, ax, xlabel=ratio_ax is None)
     if ratio_ax is not None:
         ratio_chart(result, ratio_ax)
-    return figure
+    return ax.figure
 
 
-def _levels_panel(result: TargetTestResult, ax, xlabel: bool = True) -> None:
+def _levels_panel(result: TargetTestResult, ax: Axes, xlabel: bool = True) -> None:
     first_year = min(s.index.min() for s in result.observed.values() if len(s))
     for key, label in (("national", "national"), ("yunnan", "Yunnan")):
         published = result.observed[key]
         observed = published[published.index >= max(first_year, result.as_of - 3)]
-        band = result.paths[key]
-        colour = _COLOURS[key]
+        colour = plotting.SIDES[key]
         projected = "forecast" if key == "national" else "simulated"
-        _fan(ax, band, colour, f"{label} ({projected})", _last(observed))
-        ax.plot(
-            observed.index,
-            observed.to_numpy(),
-            "o:",
-            color=colour,
-            markersize=5,
-            label=f"{label} (published)",
-        )
+        _fan(ax, result.paths[key], colour, f"{label} ({projected})", _last(observed))
+        plotting.published_points(ax, observed.index, observed.to_numpy(), colour, label)
         # The two rising lines run close together: national labels go above-left of its
         # points, Yunnan's below-right, both off the lines.
         above = key == "national"
@@ -80,46 +67,32 @@ def _levels_panel(result: TargetTestResult, ax, xlabel: bool = True) -> None:
     ax.set_title(
         f"{result.name}: P(Yunnan > national in {result.target_year}) = "
         f"{100 * result.p_target_met:.0f} %\n"
-        f"national projected with the {result.model} model; bands 80 % and 95 %; "
+        f"national projected with the {result.model} model; "
         "labels: published yearly growth",
         fontsize="medium",
     )
-    if xlabel:
-        ax.set_xlabel("year")
-    ax.set_ylabel("per-capita net income (yuan)")
-    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    ax.legend(loc="upper left", fontsize="small")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    plotting.year_axis(ax, label="year" if xlabel else None)
+    plotting.yuan_axis(ax, "per-capita net income (yuan)")
+    plotting.legend(ax, loc="upper left", fontsize="x-small", ncols=2)
 
 
-def ratio_chart(result: TargetTestResult, ax=None) -> Figure:
+def ratio_chart(result: TargetTestResult, ax: Axes | None = None) -> Figure:
     """The ratio Yunnan/national by year: published, then simulated with 80 %/95 % bands,
     against the target line at 1."""
-    figure, ax = _axes(ax)
+    figure, ax = plotting.on(ax)
     yunnan, national = result.observed["yunnan"], result.observed["national"]
     both = yunnan.index.intersection(national.index)
     observed = (yunnan[both] / national[both]).sort_index()
-    _fan(
-        ax,
-        result.paths["ratio"],
-        _COLOURS["ratio"],
-        "Yunnan / national (projected)",
-        _last(observed),
-    )
+    colour = plotting.SIDES["ratio"]
+    _fan(ax, result.paths["ratio"], colour, "Yunnan / national (projected)", _last(observed))
     if len(observed):
-        ax.plot(
-            observed.index,
-            observed.to_numpy(),
-            "o:",
-            color=_COLOURS["ratio"],
-            markersize=5,
-            label="Yunnan / national (published)",
+        plotting.published_points(
+            ax, observed.index, observed.to_numpy(), colour, "Yunnan / national"
         )
     ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="target: ratio above 1")
-    ax.set_xlabel("year")
+    plotting.year_axis(ax)
     ax.set_ylabel("Yunnan / national")
-    ax.legend(loc="upper left", fontsize="small")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    plotting.legend(ax, loc="upper left", fontsize="x-small")
     return figure
 
 
@@ -127,22 +100,23 @@ def _last(series: pd.Series) -> tuple[int, float] | None:
     return None if series.empty else (int(series.index[-1]), float(series.iloc[-1]))
 
 
-def _fan(ax, band: pd.DataFrame, colour: str, label: str, start: tuple[int, float] | None):
+def _fan(ax: Axes, band: pd.DataFrame, colour: str, label: str, start) -> None:
     """Mean line and 80 %/95 % bands of ``band`` (years x columns), joined to the last
     published point ``start`` (year, value) so the projection visibly continues it."""
     years, head = list(band.index), []
     if start is not None and start[0] < years[0]:
         years, head = [start[0], *years], [start[1]]
-    for low, high, alpha in (("lower_95", "upper_95", 0.15), ("lower_80", "upper_80", 0.3)):
-        ax.fill_between(
-            years,
-            [*head, *band[low]],
-            [*head, *band[high]],
-            color=colour,
-            alpha=alpha,
-            linewidth=0,
-        )
-    ax.plot(years, [*head, *band["mean"]], color=colour, label=label)
+    plotting.fan(
+        ax,
+        years,
+        [*head, *band["mean"]],
+        {
+            level: ([*head, *band[f"lower_{level}"]], [*head, *band[f"upper_{level}"]])
+            for level in (80, 95)
+        },
+        colour,
+        label,
+    )
 
 
 def _published_growth(series: pd.Series, shown: pd.Index) -> dict[int, str]:
@@ -161,84 +135,91 @@ def _published_growth(series: pd.Series, shown: pd.Index) -> dict[int, str]:
     return labels
 
 
-def composition_chart(result: TargetTestResult, ax=None) -> Figure:
-    """Mean per-capita income by source and simulated year (stacked bars)."""
-    figure, ax = _axes(ax)
-    composition = result.composition
-    bottom = None
-    for source, colour in _SOURCE_COLOURS.items():
-        values = composition[source]
-        ax.bar(composition.index, values, bottom=bottom, color=colour, label=source)
-        bottom = values if bottom is None else bottom + values
+def composition_chart(result: TargetTestResult, ax: Axes | None = None) -> Figure:
+    """Mean per-capita income by source and simulated year (stacked bars, total on top)."""
+    figure, ax = plotting.on(ax)
+    composition = result.composition[list(plotting.SOURCES)]
+    plotting.stacked_bars(ax, composition, plotting.SOURCES)
     ax.set_title(f"{result.name}: income by source (mean over replications)")
-    ax.set_xlabel("year")
-    ax.set_ylabel("yuan per person")
+    plotting.year_axis(ax)
     ax.set_xticks(list(composition.index))
-    ax.legend(loc="upper left")
+    plotting.yuan_axis(ax, "yuan per person")
     return figure
 
 
-def attribution_chart(result: TargetTestResult, ax=None) -> Figure:
-    """Shapley contribution of each measure to the target year's income, with 95 % bands,
-    split by income source."""
-    figure, ax = _axes(ax, size=(8, 5))
+def attribution_chart(result: TargetTestResult, ax: Axes | None = None) -> Figure:
+    """Shapley contribution of each measure to the target year's income, split by income
+    source (total at the end of each bar), with the 95 % band of the total.
+
+    Raises
+    ------
+    ValueError
+        If the result has no attribution (``attribution_replications=0``): there is nothing
+        to draw.
+    """
     table = result.attribution
     if table is None:
-        ax.text(0.5, 0.5, "no attribution computed", ha="center", va="center")
-        return figure
+        raise ValueError(f"{result.name}: no attribution computed (attribution replications 0)")
+    figure, ax = plotting.on(ax, size=(8, 5))
     measures = table.drop(index="total").iloc[::-1]
-    # Gains stack rightwards from zero, losses (a transfer that tapers off) leftwards.
-    right, left = 0.0, 0.0
-    for source, colour in _SOURCE_COLOURS.items():
-        gains, losses = measures[source].clip(lower=0), measures[source].clip(upper=0)
-        ax.barh(measures.index, gains, left=right, color=colour, label=source)
-        ax.barh(measures.index, losses, left=left, color=colour)
-        right, left = right + gains, left + losses
+    plotting.stacked_bars(
+        ax, measures[list(plotting.SOURCES)], plotting.SOURCES, "{:+,.0f}", horizontal=True
+    )
     ax.errorbar(
         measures["mean"],
         measures.index,
         xerr=[measures["mean"] - measures["lower_95"], measures["upper_95"] - measures["mean"]],
-        fmt="k.",
+        fmt="none",
+        ecolor="k",
         capsize=3,
         label="total, 95 % band",
     )
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_title(
         f"{result.name}: what carries the {result.target_year} gain "
-        f"(Shapley, {result.attribution_replications} replications)"
+        f"(Shapley, {count(result.attribution_replications, 'replication')})"
     )
-    ax.set_xlabel("yuan per person over all measures off")
-    ax.legend(loc="lower right", fontsize="small")
+    plotting.yuan_axis(ax, "yuan per person over all measures off", axis="x")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], fontsize="small", loc="lower right")
     return figure
 
 
-def cost_chart(result: TargetTestResult, ax=None) -> Figure:
-    """Mean cost per measure and year (stacked bars, billions of yuan)."""
-    figure, ax = _axes(ax, size=(8, 4.5))
+def cost_chart(result: TargetTestResult, ax: Axes | None = None) -> Figure:
+    """Mean province-wide cost per year, stacked by measure (the seven costliest, the rest
+    as "other measures"), with each year's total on top, in billions of yuan."""
+    figure, ax = plotting.on(ax, size=(8, 4.5))
     cost = result.cost_by_measure["mean"].drop(index="total").unstack("measure") / 1e9
     cost = cost.loc[:, cost.sum().sort_values(ascending=False).index]
-    colours = colormaps["tab20"].colors
-    bottom = None
-    for i, measure in enumerate(cost.columns):
-        ax.bar(
-            cost.index, cost[measure], bottom=bottom, label=measure, color=colours[i % len(colours)]
-        )
-        bottom = cost[measure] if bottom is None else bottom + cost[measure]
-    ax.set_title(f"{result.name}: cost by measure")
-    ax.set_xlabel("year")
-    ax.set_ylabel("bn yuan")
+    cost = plotting.lump(cost, COST_PARTS, other="other measures")
+    colour_of = dict(zip(cost.columns, plotting.PALETTE, strict=False))
+    if "other measures" in colour_of:
+        colour_of["other measures"] = plotting.OTHER
+    plotting.stacked_bars(ax, cost, colour_of, "{:,.2f}")
+    ax.set_title(f"{result.name}: cost by measure, province-wide (total on top)")
+    plotting.year_axis(ax)
     ax.set_xticks(list(cost.index))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="x-small")
+    ax.set_ylabel("bn yuan, province-wide")
     return figure
 
 
-def comparison_chart(comparison: Comparison, ax=None) -> Figure:
+def comparison_chart(comparison: Comparison, ax: Axes | None = None) -> Figure:
     """Probability of meeting the target and expected gap with its 80 % band, per scenario."""
-    figure, ax = _axes(ax, size=(8, 4.5))
+    figure, ax = plotting.on(ax, size=(8, 4.5))
     table = comparison.table
-    positions = range(len(table))
+    positions = list(range(len(table)))
     gap = table["gap_mean"]
-    ax.bar(positions, gap, color=["tab:green" if g > 0 else "tab:red" for g in gap], alpha=0.7)
+    above, below = plotting.PALETTE[2], plotting.PALETTE[3]
+    for sign, colour, words in ((True, above, "above"), (False, below, "below")):
+        chosen = [i for i, g in zip(positions, gap, strict=True) if (g > 0) == sign]
+        if chosen:
+            ax.bar(
+                chosen,
+                gap.iloc[chosen],
+                color=colour,
+                alpha=0.8,
+                label=f"mean gap, Yunnan {words} national",
+            )
     ax.errorbar(
         positions,
         gap,
@@ -246,12 +227,14 @@ def comparison_chart(comparison: Comparison, ax=None) -> Figure:
         fmt="none",
         ecolor="k",
         capsize=4,
+        label="80 % band",
     )
     ax.axhline(0, color="grey", linewidth=0.8)
     labels = [f"{name}\nP = {100 * p:.0f} %" for name, p in table["p_target_met"].items()]
-    ax.set_xticks(list(positions), labels, rotation=20)
-    ax.set_ylabel(f"gap to national in {comparison.target_year} (yuan per person)")
-    ax.set_title("Measure mixes compared (common random numbers, 80 % bands)")
+    ax.set_xticks(positions, labels, rotation=20)
+    plotting.yuan_axis(ax, f"gap to national in {comparison.target_year} (yuan per person)")
+    ax.set_title("Measure mixes compared (common random numbers)")
+    plotting.legend(ax)
     return figure
 
 
@@ -259,9 +242,10 @@ def county_chart(result: TargetTestResult, ax=None) -> Figure:
     """Each county's gap to the national level in the target year with its 80 % band,
     sorted, key counties in their own colour (a chart, not a map)."""
     table = result.counties.iloc[::-1]  # furthest behind at the top
-    figure, ax = _axes(ax, size=(7, max(4.0, 0.12 * len(table) + 1)))
+    figure, ax = plotting.on(ax, size=(7, max(4.0, 0.12 * len(table) + 1)))
     rows = np.arange(len(table))
-    for key, colour, label in ((True, "tab:orange", "key county"), (False, "tab:blue", "county")):
+    key_colour, other_colour = plotting.PALETTE[1], plotting.PALETTE[0]
+    for key, colour, label in ((True, key_colour, "key county"), (False, other_colour, "county")):
         mine = (table["key_county"] == key).to_numpy()
         if not mine.any():
             continue
@@ -281,34 +265,33 @@ def county_chart(result: TargetTestResult, ax=None) -> Figure:
         )
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_yticks(rows, list(table.index), fontsize=5 if len(table) > 40 else 8)
-    ax.set_xlabel(f"gap to the national level in {result.target_year} (yuan per person)")
+    plotting.yuan_axis(
+        ax, f"gap to the national level in {result.target_year} (yuan per person)", axis="x"
+    )
     ax.set_title(f"{result.name}: counties (80 % bands)")
     ax.legend(loc="lower right", fontsize="small")
     return figure
 
 
 def save_plots(result: TargetTestResult, out_dir: str | Path) -> list[Path]:
-    """Write the figures of a target test as PNG into ``out_dir``; return their paths."""
+    """Write the figures of a target test as PNG into ``out_dir``; return their paths
+    (``attribution.png`` only when the result has an attribution, ``counties.png`` when it
+    has counties)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    draws = {
+        "fan_chart": fan_chart,
+        "composition": composition_chart,
+        "attribution": attribution_chart,
+        "cost": cost_chart,
+    }
+    if result.attribution is None:
+        del draws["attribution"]
+    if not result.counties.empty:
+        draws["counties"] = county_chart
     paths = []
-    for name, draw in (
-        ("fan_chart", fan_chart),
-        ("composition", composition_chart),
-        ("attribution", attribution_chart),
-        ("cost", cost_chart),
-        ("counties", county_chart),
-    ):
-        if name == "counties" and result.counties.empty:
-            continue
+    for name, draw in draws.items():
         path = out / f"{name}.png"
         draw(result).savefig(path, dpi=110, bbox_inches="tight")
         paths.append(path)
     return paths
-
-
-def _axes(ax, size=(7, 4.5)):
-    if ax is not None:
-        return ax.figure, ax
-    figure = Figure(figsize=size, layout="constrained")
-    return figure, figure.add_subplot()

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from forecast.progress import progress_bar
+
 # The population installed in a local worker process by the pool's initializer.
 _installed_population: Any = None
 
@@ -186,11 +188,9 @@ class ReplicationRunner:
         return results
 
     def _progress(self, iterable: Iterable, total: int, description: str) -> Iterable:
-        if not self.progress:
-            return iterable
-        from tqdm.auto import tqdm
-
-        return tqdm(iterable, total=total, desc=description, unit="rep")
+        return progress_bar(
+            iterable, description=description, total=total, unit="rep", enabled=self.progress
+        )
 
 
 def run_replications[ResultT](

@@ -18,11 +18,14 @@ from simulation.montecarlo.target import TargetTestResult
 from simulation.montecarlo.validation import Validation, series_scores
 from simulation.montecarlo.words import (
     billions,
+    cost_change,
     count,
+    few_replications_caveat,
     likelihood,
     percent,
     points,
     ratio,
+    standard_error,
     yuan,
 )
 from simulation.rules import SOURCES
@@ -45,6 +48,7 @@ def target_report(result: TargetTestResult) -> str:
         f"Probability that the poverty-alleviated population of Yunnan ends {year} above the "
         f"national level of the same population: {percent(result.p_target_met)} "
         f"(Monte Carlo standard error {100 * result.p_target_met_std_error:.1f} points).",
+        *_caveat_lines(result.replications, "the probability"),
         *_assumption_lines(result),
         f"{year} per-capita net income: Yunnan {yuan(yunnan['mean'])} yuan "
         f"(80 % band {yuan(yunnan['lower_80'])} to {yuan(yunnan['upper_80'])}), "
@@ -67,7 +71,7 @@ def target_report(result: TargetTestResult) -> str:
             f"{percent(row['share_newly_under_detected'])} of them detected, after "
             f"{row['mean_detection_delay_months']:.1f} months on average."
         )
-    lines += ["", "Cost of the measures:"]
+    lines += ["", "Cost of the measures, province-wide (every household the sample stands for):"]
     totals = result.cost_by_measure.loc["total"]
     lines.append(
         "  "
@@ -103,6 +107,11 @@ def _county_lines(result: TargetTestResult, shown: int = 5) -> list[str]:
             f"{percent(row['share_under_line'], 1)} under the line."
         )
     return lines
+
+
+def _caveat_lines(replications: int, what: str) -> list[str]:
+    caveat = few_replications_caveat(replications, what)
+    return [] if caveat is None else [caveat]
 
 
 def _assumption_lines(result: TargetTestResult) -> list[str]:
@@ -205,16 +214,21 @@ def _correlation_sentence(result: TargetTestResult) -> str:
 
 
 def _crossing_sentence(result: TargetTestResult) -> str:
-    crossing = result.crossing
-    parts = [f"in {y} in {percent(crossing[y])}" for y in result.years if crossing[y] > 0]
-    never = crossing["never"]
-    if not parts:
-        return f"The lines do not cross by {result.target_year} in any replication."
+    """When Yunnan's mean first gets above the national level, and that the target counts
+    only the target year (a replication can get above and fall back)."""
+    crossing, year = result.crossing, result.target_year
+    firsts = [f"{y}: {percent(crossing[y])}" for y in result.years if crossing[y] > 0]
+    if not firsts:
+        return (
+            f"Yunnan's mean stays below the national level in every simulated year to {year}, "
+            "in every replication."
+        )
     return (
-        "Yunnan's line first rises above the national one "
-        + ", ".join(parts)
-        + f" of replications; it stays below through {result.target_year} in "
-        + f"{percent(never)}."
+        "The year Yunnan's mean first gets above the national level, as a share of "
+        f"replications: {', '.join(firsts)}; never by {year}: {percent(crossing['never'])}. "
+        f"Only the end of {year} counts for the target, and a replication that got above "
+        f"earlier can fall back below by then: Yunnan is above at the end of {year} in "
+        f"{percent(result.p_target_met)}."
     )
 
 
@@ -270,9 +284,12 @@ def target_conclusion(result: TargetTestResult) -> str:
             f"{percent(ranked.loc[top, 'share_of_gain'])} of the gain of all measures)."
         )
     sentences.append(
-        f"The measures cost {billions(result.total_cost)} over "
+        f"The measures cost the province {billions(result.total_cost)} over "
         f"{result.years[0]}-{result.years[-1]}."
     )
+    caveat = few_replications_caveat(result.replications, "this probability")
+    if caveat is not None:
+        sentences.append(caveat)
     return " ".join(sentences)
 
 
@@ -284,11 +301,15 @@ def comparison_report(comparison: Comparison) -> str:
     year = comparison.target_year
     table = comparison.table
     first = table.index[0]
+    replications = comparison.results[0].replications
     lines = [
-        f"{len(table)} scenarios, {comparison.results[0].replications:,} replications each "
+        f"{len(table)} scenarios, {replications:,} replications each "
         f"(seed {comparison.results[0].seed}, common random numbers), target year {year}.",
+        "P(target): probability of ending the target year above the national level, ± its "
+        "Monte Carlo standard error; cost: province-wide, all simulated years.",
+        *_caveat_lines(replications, "each probability"),
         "",
-        _format_table(table),
+        comparison_table(comparison).to_string(),
         "",
     ]
     best = comparison.ranking().index[0]
@@ -300,21 +321,17 @@ def comparison_report(comparison: Comparison) -> str:
         lines.append(
             f"{name} vs {first}: {yuan(row['vs_first_mean'], True)} yuan per person in "
             f"{year} (paired 95 % band {yuan(row['vs_first_lower_95'], True)} to "
-            f"{yuan(row['vs_first_upper_95'], True)}), costing "
-            f"{billions(row['cost_yuan'] - table.loc[first, 'cost_yuan'])} more."
+            f"{yuan(row['vs_first_upper_95'], True)}), "
+            f"{cost_change(row['cost_yuan'] - table.loc[first, 'cost_yuan'])}."
         )
     if comparison.reference is not None:
         lines += ["", f"Against the policies in force (baseline), in {year}:"]
         for name, row in table.drop(index=comparison.reference.name).iterrows():
-            per_yuan = row["gain_per_yuan_vs_baseline"]
             lines.append(
-                f"  {name}: {yuan(row['gain_vs_baseline'], True)} yuan per person for "
-                f"{billions(row['extra_cost_vs_baseline'])} more"
-                + (
-                    f" ({per_yuan:.2f} yuan of income per extra yuan over the years)."
-                    if np.isfinite(per_yuan)
-                    else "."
-                )
+                f"  {name}: {yuan(row['gain_vs_baseline'], True)} yuan per person, "
+                f"{cost_change(row['extra_cost_vs_baseline'])}"
+                + _per_extra_yuan(row["gain_per_yuan_vs_baseline"], row["extra_cost_vs_baseline"])
+                + "."
             )
         lines.append(
             "  (gain/yuan in the table is against no measures at all, the Shapley "
@@ -324,6 +341,18 @@ def comparison_report(comparison: Comparison) -> str:
     if hinges:
         lines += ["", "Under the trend assumption each answer hinges on:", *hinges]
     return "\n".join(lines)
+
+
+def _per_extra_yuan(per_yuan: float, extra_cost: float) -> str:
+    """Income over the years per yuan of cost against the baseline, in words that follow the
+    sign of the cost: per extra yuan spent, or lost per yuan saved."""
+    if not np.isfinite(per_yuan) or per_yuan == 0:
+        return ""
+    if extra_cost > 0:
+        return f" ({per_yuan:.2f} yuan of income per extra yuan over the years)"
+    if per_yuan > 0:  # less spent and less earned
+        return f" ({per_yuan:.2f} yuan of income lost per yuan saved over the years)"
+    return " (more income for less money)"
 
 
 def _hinge_line(result: TargetTestResult) -> str | None:
@@ -339,17 +368,24 @@ def _hinge_line(result: TargetTestResult) -> str | None:
     )
 
 
-def _format_table(table: pd.DataFrame) -> str:
-    shown = pd.DataFrame(
+def comparison_table(comparison: Comparison) -> pd.DataFrame:
+    """The comparison's table as a reader sees it: each figure written out in its unit
+    (percent with its Monte Carlo standard error, yuan, bn yuan province-wide, ratio)."""
+    table = comparison.table
+    replications = comparison.results[0].replications
+    return pd.DataFrame(
         {
-            "P(target)": table["p_target_met"].map(percent),
+            "P(target)": [
+                f"{percent(p)} ± {100 * standard_error(p, replications):.0f}"
+                for p in table["p_target_met"]
+            ],
             "gap": table["gap_mean"].map(lambda v: yuan(v, True)),
             "gap 80 %": [
                 f"{yuan(lo, True)}..{yuan(hi, True)}"
                 for lo, hi in zip(table["gap_lower_80"], table["gap_upper_80"], strict=True)
             ],
             "ratio": table["ratio_mean"].map(ratio),
-            "cost": table["cost_yuan"].map(billions),
+            "cost (province)": table["cost_yuan"].map(billions),
             "under line": table["share_under_line"].map(lambda v: percent(v, 1)),
             "gain/yuan vs none": table["gain_per_yuan"].map(
                 lambda v: "n/a" if not np.isfinite(v) else f"{v:.2f}"
@@ -357,7 +393,6 @@ def _format_table(table: pd.DataFrame) -> str:
         },
         index=table.index,
     )
-    return shown.to_string()
 
 
 def comparison_conclusion(comparison: Comparison) -> str:
@@ -417,8 +452,15 @@ def validation_report(validation: Validation) -> str:
     return "\n".join(lines)
 
 
+IN_SAMPLE = (
+    "This checks scenarios/calibration.yaml in sample: its trend shifts are zero as "
+    "shipped, and when `simulate calibrate --write` fits them they are fitted to this same "
+    "published figure. The out-of-sample test is `zengshou simulate validate`."
+)
+
+
 def backtest_report(table: pd.DataFrame) -> str:
-    """The backtest in plain language."""
+    """The backtest in plain language, said to be in sample."""
     lines = []
     for name, row in table.iterrows():
         verdict = "inside" if row["published_in_band"] else "outside"
@@ -429,6 +471,7 @@ def backtest_report(table: pd.DataFrame) -> str:
             f"({100 * row['relative_error']:+.1f} %), the published figure is {verdict} the band; "
             f"wage share {100 * row['wage_share']:.1f} %."
         )
+    lines.append(IN_SAMPLE)
     return "\n".join(lines)
 
 
@@ -442,11 +485,7 @@ def backtest_conclusion(table: pd.DataFrame) -> str:
             f"{int(row['year'])} figure ({row['published']:,.0f} yuan) with "
             f"{row['simulated']:,.0f} yuan ({100 * row['relative_error']:+.1f} %)."
         )
-    sentences.append(
-        "This checks scenarios/calibration.yaml in sample: its trend shifts are zero as "
-        "shipped, and when `simulate calibrate --write` fits them they are fitted to this same "
-        "published figure. The out-of-sample test is `zengshou simulate validate`."
-    )
+    sentences.append(IN_SAMPLE)
     return " ".join(sentences)
 
 
@@ -456,6 +495,7 @@ __all__ = [
     "backtest_report",
     "comparison_conclusion",
     "comparison_report",
+    "comparison_table",
     "target_conclusion",
     "target_report",
     "validation_report",
@@ -476,7 +516,7 @@ def assumption_sentences(result: TargetTestResult) -> list[str]:
         f"chosen by the rule: {result.macro.choice_rule}.",
         f"Under it, Yunnan ends {year} above the nation with probability "
         f"**{100 * chosen['p_target_met']:.0f} %** (Monte Carlo standard error "
-        f"{100 * chosen['std_error']:.0f} %); the mean gap is {chosen['gap_mean']:,.0f} yuan and the "
+        f"{100 * chosen['std_error']:.0f} points); the mean gap is {chosen['gap_mean']:,.0f} yuan and the "
         f"mean ratio {chosen['ratio_mean']:.3f}.",
     ]
     p = table["p_target_met"]
@@ -549,11 +589,9 @@ def assumption_sentences(result: TargetTestResult) -> list[str]:
             f"replications ({r:.2f}): the shared rural shock is outweighed by each side's own "
             f"noise and the measures' uncertainty."
         )
-    if result.replications < 30:
-        sentences.append(
-            f"With {result.replications} replications, these figures are rough; rerun with more "
-            f"for a firm answer."
-        )
+    caveat = few_replications_caveat(result.replications, "each probability")
+    if caveat is not None:
+        sentences.append(caveat)
     return sentences
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.progress import progress_bar
 from forecast.synthetic import synthesize_panel
 from forecast.targets import (
     FORECASTERS,
@@ -63,9 +64,11 @@ def validate_series(
     origins: Sequence[int] = SERIES_ORIGINS,
     horizon: int = HORIZON,
     data: dict[str, pd.Series] | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Predict every published series' later years from each origin with the model the
-    backtest chose at that origin (both read nothing after the origin).
+    backtest chose at that origin (both read nothing after the origin); ``progress`` shows
+    a bar over the origins.
 
     Returns
     -------
@@ -75,7 +78,8 @@ def validate_series(
     """
     data = data if data is not None else published_series()
     rows = []
-    for origin in origins:
+    bar = progress_bar(origins, description="series origins", unit="origin", enabled=progress)
+    for origin in bar:
         model = chosen_model(origin).model
         for name, series in data.items():
             later = [y for y in series.index if origin < y <= origin + horizon]

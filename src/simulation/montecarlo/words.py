@@ -42,6 +42,15 @@ def billions(value: float) -> str:
 
 
 @_or_na
+def cost_change(delta: float) -> str:
+    """A difference of cost as words: ``costing 1.20 bn yuan more``, ``saving 4.05 bn yuan``
+    or ``at the same cost`` (within 5 million yuan, the last digit written)."""
+    if abs(delta) < 5e6:
+        return "at the same cost"
+    return f"costing {billions(delta)} more" if delta > 0 else f"saving {billions(-delta)}"
+
+
+@_or_na
 def ratio(value: float) -> str:
     """Format a ratio Yunnan/national: ``1.025``."""
     return f"{value:.3f}"
@@ -52,6 +61,24 @@ def points(delta: float) -> str:
     """Format a change of probability in percentage points: ``+8 points``, ``0 points``."""
     moved = round(100 * delta)
     return f"{moved:+d} points" if moved else "0 points"
+
+
+def standard_error(p: float, replications: int) -> float:
+    """Monte Carlo standard error of a probability estimated from ``replications`` draws."""
+    return math.sqrt(p * (1 - p) / replications) if replications > 0 else math.nan
+
+
+def few_replications_caveat(replications: int, what: str = "each probability") -> str | None:
+    """A warning in words when ``replications`` are too few to read a probability to within
+    10 points: its Monte Carlo standard error can reach 0.5 / sqrt(R) (at p = 50 %)."""
+    worst = 0.5 / math.sqrt(replications) if replications > 0 else math.inf
+    if worst <= 0.05:
+        return None
+    return (
+        f"With {count(replications, 'replication')}, {what} is uncertain by up to "
+        f"± {100 * worst:.0f} points (Monte Carlo standard error; twice that for a 95 % "
+        "band): read it as a rough indication and rerun with 100 or more replications."
+    )
 
 
 def count(n: int, noun: str) -> str:
@@ -74,4 +101,15 @@ def likelihood(p: float) -> str:
     return "exceptionally unlikely"
 
 
-__all__ = ["billions", "count", "likelihood", "percent", "points", "ratio", "yuan"]
+__all__ = [
+    "billions",
+    "cost_change",
+    "count",
+    "few_replications_caveat",
+    "likelihood",
+    "percent",
+    "points",
+    "ratio",
+    "standard_error",
+    "yuan",
+]

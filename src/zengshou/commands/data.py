@@ -69,9 +69,10 @@ def synth(households: int, seed: int, as_of: int, out: Path | None) -> None:
     # lazy: keeps zengshou --help fast
     from forecast.calibration import calibration_report, format_report
     from forecast.paths import generated_dir
+    from forecast.progress import progress_wanted
     from forecast.synthetic import synthesize_panel
 
-    panel = synthesize_panel(households, seed=seed, as_of=as_of, progress=True)
+    panel = synthesize_panel(households, seed=seed, as_of=as_of, progress=progress_wanted())
     out = out or generated_dir() / f"panel-{households}-s{seed}-{as_of}.parquet"
     write_panel(panel, out)
     click.echo(f"wrote {out} ({len(panel):,} rows)")

@@ -21,20 +21,6 @@ def _done(started: float) -> None:
     click.echo(f"   ({time.perf_counter() - started:.0f} s)")
 
 
-def _quiet_mlflow() -> None:
-    """Keep the demo's output to its results: MLflow's notices and download bars go."""
-    import logging
-    import os
-    import warnings
-
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    import mlflow  # noqa: F401  (mlflow sets its loggers' levels when imported)
-
-    logging.getLogger("mlflow").setLevel(logging.ERROR)
-    logging.getLogger("alembic").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"mlflow\..*")
-
-
 @click.command()
 @click.option(
     "--households", default=20_000, show_default=True, help="Households in the synthetic panel."
@@ -48,7 +34,6 @@ def _quiet_mlflow() -> None:
 )
 def demo(households: int, replications: int, seed: int, workers: int) -> None:
     """Run the whole chain on embedded defaults and print whether the 2024 target is reachable."""
-    _quiet_mlflow()
     import pandas as pd
 
     # lazy: keeps zengshou --help fast
@@ -57,6 +42,7 @@ def demo(households: int, replications: int, seed: int, workers: int) -> None:
     from forecast.calibration import calibration_report, format_report
     from forecast.forecasters import make_forecaster
     from forecast.paths import generated_dir, project_root
+    from forecast.progress import progress_bar, progress_wanted
     from forecast.synthetic import synthesize_panel
     from forecast.targets import FORECASTERS, NATIONAL_SERIES, chosen_model, published_series
     from zengshou.workflows import train_and_register
@@ -65,7 +51,8 @@ def demo(households: int, replications: int, seed: int, workers: int) -> None:
         f"zengshou demo: {households:,} households, seed {seed}; MLflow store {tracking.tracking_uri()}"
     )
     started = _step(1, "Synthetic Yunnan panel, calibrated to published statistics")
-    panel = synthesize_panel(households, seed=seed, as_of=2022, progress=True)
+    progress = progress_wanted()
+    panel = synthesize_panel(households, seed=seed, as_of=2022, progress=progress)
     path = generated_dir() / f"demo-panel-{households}-s{seed}.parquet"
     panel.to_parquet(path, index=False)
     click.echo(f"   written to {path.relative_to(project_root())}")
@@ -77,16 +64,27 @@ def demo(households: int, replications: int, seed: int, workers: int) -> None:
         "Household income forecasters: backtest (2019-2022, one year ahead) and register the best",
     )
     keys = dict(id_col="household_id", time_col="year", target="net_income_per_capita")
-    results = backtest(panel, **keys, models=["naive", "drift", "mixed"], random_state=seed)
+    results = backtest(
+        panel, **keys, models=["naive", "drift", "mixed"], random_state=seed, progress=progress
+    )
     table = summarize(results)
     with pd.option_context("display.width", 120):
         click.echo(table[["mae", "coverage_80", "coverage_95", "width_80"]].round(3).to_string())
     best = table.index[0]
-    fitted = make_forecaster(best, **keys, random_state=seed).fit(panel)
-    tracking.log_forecast_backtest(
-        results, panel, {**keys, "models": "naive,drift,mixed", "seed": seed}, best_model=fitted
-    )
-    tracking.log_forecast_training(fitted, panel, registered_model_name="household-income-forecast")
+    with progress_bar(description="MLflow record", total=3, enabled=progress) as bar:
+        bar.set_postfix_str(f"refit {best}")
+        fitted = make_forecaster(best, **keys, random_state=seed).fit(panel)
+        bar.update()
+        bar.set_postfix_str("log backtest")
+        tracking.log_forecast_backtest(
+            results, panel, {**keys, "models": "naive,drift,mixed", "seed": seed}, best_model=fitted
+        )
+        bar.update()
+        bar.set_postfix_str("register")
+        tracking.log_forecast_training(
+            fitted, panel, registered_model_name="household-income-forecast"
+        )
+        bar.update()
     click.echo(f"   best model '{best}' registered as household-income-forecast")
     _done(started)
 
@@ -95,7 +93,7 @@ def demo(households: int, replications: int, seed: int, workers: int) -> None:
         "The moving target: national per-capita net income of the same population, "
         "by the model a backtest of every published series chooses",
     )
-    choice = chosen_model(2022)
+    choice = chosen_model(2022, progress=progress)
     click.echo(f"   chosen: {choice.model} ({choice.rule})")
     click.echo(choice.table.loc[2].round(3).to_string())
     national = FORECASTERS[choice.model](published_series(), NATIONAL_SERIES, 2022, 2024)
@@ -105,7 +103,9 @@ def demo(households: int, replications: int, seed: int, workers: int) -> None:
     started = _step(
         4, "Return-to-poverty risk model: train on years to 2020, evaluate 2021->2022, register"
     )
-    trained = train_and_register(panel, panel_source=str(path), random_state=seed)
+    trained = train_and_register(
+        panel, panel_source=str(path), random_state=seed, progress=progress
+    )
     summary = trained["metrics"]["summary"]
     with pd.option_context("display.width", 140):
         click.echo(summary.round(3).to_string())
@@ -133,7 +133,7 @@ def demo(households: int, replications: int, seed: int, workers: int) -> None:
         replications=replications,
         seed=seed,
         workers=workers,
-        progress=True,
+        progress=progress,
     )
     out = generated_dir() / f"demo-run-s{seed}"
     fingerprint = population_fingerprint(population)

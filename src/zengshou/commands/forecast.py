@@ -87,6 +87,7 @@ def backtest(
     from forecast.backtesting import backtest as run_backtest
     from forecast.backtesting import summarize
     from forecast.forecasters import make_forecaster
+    from forecast.progress import progress_bar, progress_wanted
 
     panel = _read_table(panel_path)
     feature_list = _split(features) or None
@@ -102,6 +103,7 @@ def backtest(
             models=model_list,
             min_train_periods=min_train_periods,
             random_state=seed,
+            progress=progress_wanted(),
         )
     except (KeyError, ValueError) as error:
         click.echo(f"{panel_path}: {error}", err=True)
@@ -115,6 +117,8 @@ def backtest(
         click.echo(f"wrote {json_out}")
     if track:
         best = summarize(results).index[0]
+        bar = progress_bar(description="MLflow record", total=2, enabled=progress_wanted())
+        bar.set_postfix_str(f"refit {best} on the whole panel")
         fitted = make_forecaster(
             best,
             id_col=id_col,
@@ -123,6 +127,8 @@ def backtest(
             features=feature_list,
             random_state=seed,
         ).fit(panel)
+        bar.update()
+        bar.set_postfix_str("log")
         params = dict(
             panel=str(panel_path),
             id_col=id_col,
@@ -135,6 +141,8 @@ def backtest(
             seed=seed,
         )
         run_id = tracking.log_forecast_backtest(results, panel, params, best_model=fitted)
+        bar.update()
+        bar.close()
         click.echo(f"MLflow run {run_id} ({tracking.tracking_uri()})")
 
 
@@ -159,8 +167,10 @@ def train(
     # lazy: keeps zengshou --help fast
     from forecast import tracking
     from forecast.forecasters import make_forecaster
+    from forecast.progress import progress_bar, progress_wanted
 
     panel = _read_table(panel_path)
+    bar = progress_bar(description=f"fit {model_name}", total=2, enabled=progress_wanted())
     try:
         model = make_forecaster(
             model_name,
@@ -173,9 +183,12 @@ def train(
         started = time.perf_counter()
         model.fit(panel)
     except (KeyError, ValueError) as error:
+        bar.close()
         click.echo(f"{panel_path}: {error}", err=True)
         sys.exit(2)
     fit_seconds = time.perf_counter() - started
+    bar.update()
+    bar.set_postfix_str("MLflow record")
     run_id = tracking.log_forecast_training(
         model,
         panel,
@@ -183,6 +196,8 @@ def train(
         metrics={"fit_seconds": fit_seconds, "n_calibration": model.n_calibration_},
         registered_model_name=register,
     )
+    bar.update()
+    bar.close()
     click.echo(
         f"fitted {model_name} on {model.n_units_:,} units in {fit_seconds:.1f} s; "
         f"MLflow run {run_id} ({tracking.tracking_uri()})"
@@ -250,13 +265,16 @@ def targets(
     # lazy: keeps zengshou --help fast
     from forecast import target_report, targets
     from forecast.macro import cut
+    from forecast.progress import progress_wanted
 
     data = {
         name: cut(values, until) if until is not None else values
         for name, values in targets.published_series().items()
     }
     data = {name: values for name, values in data.items() if not values.empty}
-    cases = targets.backtest_targets(data, until=until, horizons=tuple(range(1, horizon + 1)))
+    cases = targets.backtest_targets(
+        data, until=until, horizons=tuple(range(1, horizon + 1)), progress=progress_wanted()
+    )
     # The choice compares models on the cases all of them forecast; early origins have none.
     if cases.empty or horizon not in targets.model_table(cases).index.get_level_values(0):
         click.echo(

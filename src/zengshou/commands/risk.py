@@ -79,6 +79,7 @@ def train(
     The first registered version becomes the champion; later ones wait for `risk promote`.
     """
     # lazy: keeps zengshou --help fast
+    from forecast.progress import progress_wanted
     from forecast.tracking import RISK_MODEL_NAME, describe_registered_model
     from zengshou.workflows import train_and_register
 
@@ -92,6 +93,7 @@ def train(
             kind=kind,
             label=label,
             panel_source=str(panel_file),
+            progress=progress_wanted(),
         )
     except ValueError as error:
         raise click.ClickException(str(error)) from None
@@ -150,11 +152,27 @@ def promote(version: str, alias: str) -> None:
 @click.option("--top", default=10, show_default=True, help="Riskiest households to print.")
 def score(panel_file: Path, mapping: Path | None, alias: str, out: Path | None, top: int) -> None:
     """Score every household of a panel with household-risk@ALIAS."""
+    import numpy as np
+    import pandas as pd
+
     # lazy: keeps zengshou --help fast
+    from forecast.progress import progress_bar, progress_wanted
     from forecast.tracking import load_risk_model
 
     panel = _load(panel_file, mapping)
-    scores = load_risk_model(alias).predict(panel)
+    model = load_risk_model(alias)
+    # Households in chunks, each with all its rows: the same scores, and a bar to watch.
+    ids = panel["household_id"].unique()
+    chunks = np.array_split(ids, max(1, -(-len(ids) // 100_000)))
+    scores = pd.concat(
+        [
+            model.predict(panel[panel["household_id"].isin(chunk)])
+            for chunk in progress_bar(
+                chunks, description="scoring", unit="chunk", enabled=progress_wanted()
+            )
+        ],
+        ignore_index=True,
+    )
     if out is not None:
         if out.suffix == ".csv":
             scores.assign(reasons=scores["reasons"].map("; ".join)).to_csv(out, index=False)

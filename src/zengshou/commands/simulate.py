@@ -100,9 +100,12 @@ def load_population(
             from forecast.panel import load_panel
 
             return load_panel(panel)
+        from forecast.progress import progress_wanted
         from forecast.synthetic import synthesize_panel
 
-        return synthesize_panel(size, seed=panel_seed, as_of=min(as_of, 2022))
+        return synthesize_panel(
+            size, seed=panel_seed, as_of=min(as_of, 2022), progress=progress_wanted()
+        )
 
     if with_frame:
         rows = frame()
@@ -290,9 +293,9 @@ def calibrate(scenario, year, households, panel, panel_seed, seed, write) -> Non
 
 
 def _show_progress() -> bool:
-    import os
+    from forecast.progress import progress_wanted
 
-    return os.environ.get("ZENGSHOU_PROGRESS", "1") != "0"
+    return progress_wanted()
 
 
 def _out_dir(out: str | None, name: str):
@@ -442,8 +445,9 @@ def compare(
 def backtest(
     scenarios, replications, seed, households, panel, panel_seed, as_of, workers, scheduler
 ) -> None:
-    """From an earlier as-of year, simulate the next year and compare with the published
-    figure (as of 2021: 2022 against 14,147 yuan)."""
+    """In-sample check of scenarios/calibration.yaml: from an earlier as-of year, simulate
+    the next year and compare with the published figure (as of 2021: 2022 against 14,147
+    yuan). The out-of-sample test is `simulate validate`."""
     # lazy: keeps zengshou --help fast
     from simulation.montecarlo import backtest as run_backtest
     from simulation.montecarlo.report import backtest_report
@@ -462,7 +466,7 @@ def backtest(
         )
     except ValueError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Backtest from as of {as_of}, {replications} replications (seed {seed}):")
+    click.echo(f"In-sample backtest from as of {as_of}, {replications} replications (seed {seed}):")
     click.echo(backtest_report(table))
 
 
@@ -529,7 +533,7 @@ def validate(
             scheduler=scheduler,
             progress=_show_progress(),
         )
-        series = validate_series(series_origins or SERIES_ORIGINS)
+        series = validate_series(series_origins or SERIES_ORIGINS, progress=_show_progress())
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     validation = Validation(series, simulation, replications, seed, households)

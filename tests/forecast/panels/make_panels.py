@@ -1,6 +1,9 @@
-"""Regenerate the small panel files used by test_panel.py (run by hand; files are committed).
+"""Regenerate the small panel files used by test_panel.py and the README's examples (run by
+hand; files are committed).
 
 valid.csv holds 3 households x 3 years; each bad_*.csv breaks it in exactly one way.
+data/examples/monitoring_export_zh.csv is valid.csv as a monitoring-system export with Chinese
+columns and values; monitoring_export_zh_with_errors.csv the same with three mistakes.
 """
 
 from pathlib import Path
@@ -66,7 +69,15 @@ def main() -> None:
     for column in zh.columns:
         if zh[column].isin(["True", "False"]).all():
             zh[column] = zh[column].map({"True": "是", "False": "否"})
-    zh.rename(columns=inverse).to_csv(HERE / "export_zh.csv", index=False)
+    examples = HERE.parents[2] / "data" / "examples"
+    zh = zh.rename(columns=inverse)
+    zh.to_csv(examples / "monitoring_export_zh.csv", index=False)
+    # The same export with three mistakes a monitoring system lets through, for the README.
+    wrong = zh.copy()
+    wrong.loc[1, "劳动力人数"] = str(int(wrong.loc[1, "家庭人口数"]) + 2)
+    wrong.loc[4, "工资性收入"] = "一万二"
+    wrong.loc[6, "年度"] = "2019"
+    wrong.to_csv(examples / "monitoring_export_zh_with_errors.csv", index=False)
 
 
 if __name__ == "__main__":
