@@ -381,4 +381,4 @@ def test_save_plots_writes_no_attribution_figure_without_an_attribution(
     no_measures_result, tmp_path
 ):
     names = {p.name for p in save_plots(no_measures_result, tmp_path)}
-    assert names == {"fan_chart.png", "composition.png", "cost.png"}
+    assert names == {"fan_chart.png", "composition.png", "cost.png", "counties.png"}
