@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from zengshou.commands.store import open_store
+
 
 @click.group()
 def forecast() -> None:
@@ -22,11 +24,13 @@ def _read_table(path: Path):
     import pandas as pd
 
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix == ".csv":
-        return pd.read_csv(path)
-    raise click.BadParameter(f"{path}: expected a .parquet or .csv file", param_hint="--panel")
+    if suffix not in (".parquet", ".csv"):
+        raise click.BadParameter(f"{path}: expected a .parquet or .csv file", param_hint="--panel")
+    try:
+        return pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+    except (ValueError, OSError) as error:  # truncated, not a table, not UTF-8 (ValueErrors)
+        kind = "Parquet" if suffix == ".parquet" else "CSV"
+        raise click.ClickException(f"{path}: not a readable {kind} table: {error}") from None
 
 
 def _panel_options(command):
@@ -80,6 +84,9 @@ def backtest(
     track: bool,
 ) -> None:
     """Rolling-origin backtest of panel forecasters on any long panel; prints the table."""
+    panel = _read_table(panel_path)  # an unreadable file is refused before MLflow is imported
+    if track:
+        open_store()
     import pandas as pd
 
     # lazy: keeps zengshou --help fast
@@ -88,7 +95,6 @@ def backtest(
     from forecast.backtesting import summarize
     from forecast.forecasters import make_forecaster
 
-    panel = _read_table(panel_path)
     feature_list = _split(features) or None
     model_list = _split(models) or None
     try:
@@ -161,6 +167,7 @@ def train(
     from forecast.forecasters import make_forecaster
 
     panel = _read_table(panel_path)
+    open_store()
     try:
         model = make_forecaster(
             model_name,
@@ -251,6 +258,8 @@ def targets(
     from forecast import target_report, targets
     from forecast.macro import cut
 
+    if track:
+        open_store()
     data = {
         name: cut(values, until) if until is not None else values
         for name, values in targets.published_series().items()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from zengshou.commands.store import open_store
+
 
 @click.group()
 def risk() -> None:
@@ -78,11 +80,12 @@ def train(
 
     The first registered version becomes the champion; later ones wait for `risk promote`.
     """
+    panel = _load(panel_file, mapping)  # a bad panel is refused before MLflow is imported
+    open_store()
     # lazy: keeps zengshou --help fast
     from forecast.tracking import RISK_MODEL_NAME, describe_registered_model
     from zengshou.workflows import train_and_register
 
-    panel = _load(panel_file, mapping)
     try:
         result = train_and_register(
             panel,
@@ -150,16 +153,19 @@ def promote(version: str, alias: str) -> None:
 @click.option("--top", default=10, show_default=True, help="Riskiest households to print.")
 def score(panel_file: Path, mapping: Path | None, alias: str, out: Path | None, top: int) -> None:
     """Score every household of a panel with household-risk@ALIAS."""
+    panel = _load(panel_file, mapping)  # a bad panel is refused before MLflow is imported
     # lazy: keeps zengshou --help fast
+    from forecast.outputs import output_file
     from forecast.tracking import load_risk_model
 
-    panel = _load(panel_file, mapping)
     scores = load_risk_model(alias).predict(panel)
     if out is not None:
-        if out.suffix == ".csv":
-            scores.assign(reasons=scores["reasons"].map("; ".join)).to_csv(out, index=False)
-        else:
-            scores.to_parquet(out, index=False)
+        with output_file(out) as staging:  # whole or not at all
+            if out.suffix == ".csv":
+                table = scores.assign(reasons=scores["reasons"].map("; ".join))
+                table.to_csv(staging, index=False)
+            else:
+                scores.to_parquet(staging, index=False)
         click.echo(f"wrote {len(scores):,} scores to {out}")
     flagged = int(scores["flag"].sum())
     click.echo(

@@ -41,6 +41,9 @@ def serve(host: str, port: int, workers: int, log_level: str, access_log: bool) 
     # lazy: keeps zengshou --help fast
     import uvicorn
 
+    from api.settings import Settings
+
+    Settings()  # a bad ZENGSHOU_* setting fails here, named, not in the server's factory
     uvicorn.run(
         "api.main:create_app",
         factory=True,
