@@ -124,6 +124,23 @@ def test_a_bad_setting_names_the_variable(command, variable, value) -> None:
     assert_fails_cleanly(done, f"{variable}={value!r}")
 
 
+def test_a_billion_laughs_is_refused_in_under_a_second_and_200_mb() -> None:
+    """Measured in a fresh process (benchmarks/bench_hostile_yaml.py; peak RSS by resource):
+    before, ``simulate run`` passed 3 GB in 44 s on this file."""
+    bomb = BAD_SCENARIOS / "billion_laughs.yaml"
+    refusal = f"{bomb}: an alias (*name) repeats the value anchored on line"
+    bench = ROOT / "benchmarks" / "bench_hostile_yaml.py"
+    done = subprocess.run(
+        [sys.executable, bench, "--json", bomb, "--expect", refusal],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr  # the command failed with status 1 and refusal
+    figures = json.loads(done.stdout)
+    assert figures["seconds"] < 1.0 and figures["peak_mib"] < 200, figures
+
+
 def test_debug_shows_the_traceback(files) -> None:
     done = zengshou("--debug", "simulate", "run", files["latin1"])
     assert done.returncode != 0 and "Traceback" in done.stderr and "not UTF-8" in done.stderr

@@ -37,11 +37,10 @@ SIMULATE += ["--replications", "1", "--attribution-replications", "0"]
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def store(tmp_path) -> dict:
-    """A store of its own, created before the processes start (they would race to)."""
-    db = tmp_path / "store" / "mlflow.db"
-    db.parent.mkdir()
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> dict:
+    """A store of these tests, created before the processes start (they would race to)."""
+    db = tmp_path_factory.mktemp("store") / "mlflow.db"
     uri = f"sqlite:///{db}"
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     client.search_experiments()  # creates the database

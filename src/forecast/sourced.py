@@ -34,7 +34,7 @@ Every refusal is a :class:`SourcedError` naming the file, the key and the reason
 
 Every YAML file the project reads from a user or from disk goes through :func:`load_yaml`,
 which holds against hostile files before parsing anything: a file over
-``ZENGSHOU_MAX_YAML_BYTES`` (1 MiB by default, 35 times the largest shipped file) is refused
+``ZENGSHOU_MAX_YAML_BYTES`` (256 KiB by default, 9 times the largest shipped file) is refused
 unread, text that is not UTF-8 is refused naming the line, and YAML aliases (``*name``) are
 refused, so a "billion laughs" file cannot expand. A ``source:`` or ``assumption:`` anywhere
 in a file read by :func:`read_yaml` must be text.
@@ -58,7 +58,7 @@ CORE_KEYS = frozenset({"value", "unit", *BASIS})
 SIGNED_UNITS: tuple[str, ...] = ("log points", "log-odds")  # effects that may be negative
 _QUOTED_YEAR = re.compile(r"^\d{4}$")
 MAX_YAML_BYTES_SETTING = "ZENGSHOU_MAX_YAML_BYTES"
-MAX_YAML_BYTES = 1024 * 1024  # its default: 1 MiB; the largest shipped YAML is under 30 KB
+MAX_YAML_BYTES = 256 * 1024  # its default; the largest shipped YAML is under 30 KB
 
 
 class SourcedError(ValueError):
