@@ -54,14 +54,20 @@ def start(args, store, log: Path) -> subprocess.Popen:
         )
 
 
-def signal_when(process, reached: Callable[[], bool], sig=signal.SIGKILL) -> None:
-    """Send ``sig`` to ``process`` as soon as ``reached()``."""
-    deadline = time.monotonic() + 600
-    while not reached():
-        assert process.poll() is None, f"process {process.pid} ended before the point"
-        assert time.monotonic() < deadline, "the process never reached the point"
+def signal_when(*points: tuple[subprocess.Popen, Callable[[], bool], int]) -> None:
+    """For each (process, reached, signal), send the signal as soon as ``reached()``: all
+    watched at once, so that none passes its point unseen."""
+    pending, deadline = list(points), time.monotonic() + 600
+    while pending:
+        for point in list(pending):
+            process, reached, sig = point
+            if reached():
+                process.send_signal(sig)
+                pending.remove(point)
+            else:
+                assert process.poll() is None, f"process {process.pid} ended before its point"
+        assert time.monotonic() < deadline, "a process never reached its point"
         time.sleep(0.005)
-    process.send_signal(sig)
 
 
 def run_of(store, pid: int) -> str | None:
@@ -103,8 +109,10 @@ def test_simulate_run_killed_at_each_point_leaves_a_complete_folder_or_none(stor
 
     # Killed with its run open in MLflow; held (SIGSTOP, no lock held then) while writing its
     # folder, to be killed once the previous run's folder is complete.
-    signal_when(recording, lambda: run_of(store, recording.pid) is not None)
-    signal_when(writing, lambda: bool(_staging(out, writing)), signal.SIGSTOP)
+    signal_when(
+        (recording, lambda: run_of(store, recording.pid) is not None, signal.SIGKILL),
+        (writing, lambda: bool(_staging(out, writing)), signal.SIGSTOP),
+    )
     assert previous.wait(timeout=600) == 0, (tmp_path / "previous.log").read_text()
     first = assert_complete(out, client, downloads)
     writing.send_signal(signal.SIGKILL)
@@ -150,8 +158,10 @@ def test_risk_train_killed_or_terminated_leaves_no_run_running(store, tmp_path):
         run = run_of(store, terminated.pid)
         return run is not None and _logged_model(store, run)
 
-    signal_when(killed, evaluation_logged)
-    signal_when(terminated, model_being_logged, signal.SIGTERM)
+    signal_when(
+        (killed, evaluation_logged, signal.SIGKILL),
+        (terminated, model_being_logged, signal.SIGTERM),
+    )
     assert killed.wait(timeout=60) == -signal.SIGKILL
     assert terminated.wait(timeout=120) == 128 + signal.SIGTERM
     assert "Interrupted (SIGTERM)" in (tmp_path / "terminated.log").read_text()

@@ -36,8 +36,9 @@ Every YAML file the project reads from a user or from disk goes through :func:`l
 which holds against hostile files before parsing anything: a file over
 ``ZENGSHOU_MAX_YAML_BYTES`` (256 KiB by default, 9 times the largest shipped file) is refused
 unread, text that is not UTF-8 is refused naming the line, and YAML aliases (``*name``) are
-refused, so a "billion laughs" file cannot expand. A ``source:`` or ``assumption:`` anywhere
-in a file read by :func:`read_yaml` must be text.
+refused, so a "billion laughs" file cannot expand and no two entries share one mutable value
+(a scenario's changes are merged in place). A ``source:`` or ``assumption:`` anywhere in a
+file read by :func:`read_yaml` must be text.
 """
 
 from __future__ import annotations

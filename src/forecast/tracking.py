@@ -29,7 +29,7 @@ import socket
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -44,6 +44,7 @@ from mlflow.entities import ViewType
 
 from forecast.backtesting import summarize
 from forecast.forecasters import pyfunc as forecaster_pyfunc
+from forecast.interrupts import deferred
 from forecast.outputs import process_alive, process_started, write_manifest
 from forecast.paths import project_root
 from forecast.provenance import code_version, data_fingerprint, file_fingerprint
@@ -86,14 +87,16 @@ def configure(*, sweep: bool = True) -> str:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    if uri not in _opened:
-        check_store_location(uri)
-        if sweep:
-            try:
-                sweep_abandoned_runs()
-            except (mlflow.exceptions.MlflowException, OSError, sqlite3.Error) as error:
-                _log.warning("could not sweep abandoned runs in %s: %s", uri, error)  # read-only
-            _opened.add(uri)
+    if uri in _opened:
+        return uri
+    check_store_location(uri)
+    if not sweep:
+        return uri  # checked, not swept: the next call sweeps
+    try:
+        sweep_abandoned_runs()
+    except (mlflow.exceptions.MlflowException, OSError, sqlite3.Error) as error:
+        _log.warning("could not sweep abandoned runs in %s: %s", uri, error)  # read-only store
+    _opened.add(uri)
     return uri
 
 
@@ -127,7 +130,9 @@ def tracked_run(experiment_id: str, run_name: str | None = None) -> Iterator[mlf
     The run is tagged with this process (:data:`PID_TAG`, :data:`HOST_TAG`,
     :data:`STARTED_TAG`), so that :func:`sweep_abandoned_runs` can tell when its process is
     gone. An interruption (``KeyboardInterrupt``: Ctrl-C, or SIGTERM as the CLI raises it)
-    ends it ``KILLED``, an exception ``FAILED``, each with :data:`END_REASON_TAG`.
+    ends it ``KILLED``, an exception ``FAILED``, each with :data:`END_REASON_TAG`. The CLI's
+    interruptions wait for the block's writes to finish (:func:`forecast.interrupts.deferred`):
+    one cut into a store transaction would leave the store locked and the run unclosable.
     """
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
         mlflow.set_tags(
@@ -138,9 +143,10 @@ def tracked_run(experiment_id: str, run_name: str | None = None) -> Iterator[mlf
             }
         )
         try:
-            yield run
+            with deferred():
+                yield run
         except KeyboardInterrupt as error:
-            _end_run("KILLED", f"interrupted ({type(error).__name__} {error})".strip())
+            _end_run("KILLED", f"interrupted by {error or 'SIGINT (Ctrl-C)'}")
             raise
         except Exception as error:
             _end_run("FAILED", f"{type(error).__name__}: {error}"[:500])
@@ -215,7 +221,8 @@ def _foreign_locations(database: Path) -> dict[str, Path]:
     process that opened the store was working, and zengshou never logs into it.
     """
     own = database.parent.resolve()
-    with sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True) as connection:
+    read_only = f"{database.resolve().as_uri()}?mode=ro"
+    with closing(sqlite3.connect(read_only, uri=True)) as connection:
         rows = connection.execute(
             "SELECT name, artifact_location FROM experiments WHERE experiment_id != 0"
         ).fetchall()
@@ -303,15 +310,15 @@ def relocate_store(uri: str | None = None) -> dict[str, object]:
             "relocate it by hand"
         )
     rows = 0
-    with sqlite3.connect(database) as connection:
+    with closing(sqlite3.connect(database)) as connection, connection:  # one transaction
         for source in sources:
             for old in (source.as_uri(), str(source)):
                 new = target.as_uri() if old.startswith("file:") else str(target)
-                for table, column in _LOCATION_COLUMNS:
+                for table, column in _LOCATION_COLUMNS:  # the folder itself, or inside it
                     rows += connection.execute(
                         f"UPDATE {table} SET {column} = ? || substr({column}, ?) "
-                        f"WHERE substr({column}, 1, ?) = ?",
-                        (new, len(old) + 1, len(old), old),
+                        f"WHERE {column} = ? OR substr({column}, 1, ?) = ?",
+                        (new, len(old) + 1, old, len(old) + 1, old + "/"),
                     ).rowcount
         runs = connection.execute("SELECT artifact_uri FROM runs").fetchall()
     missing = sum(

@@ -6,9 +6,10 @@ status; a traceback is printed only with ``zengshou --debug``. Exit statuses: 1 
 failure, 2 for a misused command (click), 70 for an internal error (a bug: the message says
 so), 130 after SIGINT (Ctrl-C) and 143 after SIGTERM.
 
-SIGTERM is turned into :class:`Terminated`, a ``KeyboardInterrupt``, so that what is open
-when it arrives closes as interrupted: an MLflow run ends ``KILLED``
-(:mod:`forecast.tracking`), an output folder being written is removed
+SIGTERM is turned into :class:`~forecast.interrupts.Terminated`, a ``KeyboardInterrupt``, so
+that what is open when it arrives closes as interrupted: an MLflow run ends ``KILLED``
+(:mod:`forecast.tracking`; held back until the run's writes are done,
+:mod:`forecast.interrupts`), an output folder being written is removed
 (:mod:`forecast.outputs`).
 """
 
@@ -22,13 +23,11 @@ from contextlib import contextmanager
 
 import click
 
+from forecast.interrupts import Terminated, handler
+
 SETTINGS_PREFIX = "ZENGSHOU_"
 INTERNAL_ERROR = 70  # EX_SOFTWARE (sysexits.h)
 MAX_LINES = 25  # of one message; a panel's report lists its first problems, then a count
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM received (raised in the main thread, as SIGINT raises KeyboardInterrupt)."""
 
 
 class Failure(click.ClickException):
@@ -43,16 +42,17 @@ class InternalError(click.ClickException):
 
 @contextmanager
 def signals_as_interrupts() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` in the main thread."""
-
-    def terminate(signum, frame):
-        raise Terminated(signal.Signals(signum).name)
-
-    previous = signal.signal(signal.SIGTERM, terminate)
+    """Within the block, SIGTERM raises :class:`Terminated` and SIGINT ``KeyboardInterrupt``
+    in the main thread, each held back while an MLflow run is being written."""
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, handler(Terminated)),
+        signal.SIGINT: signal.signal(signal.SIGINT, handler(KeyboardInterrupt)),
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, action in previous.items():
+            signal.signal(number, action)
 
 
 def interrupted(error: KeyboardInterrupt) -> click.exceptions.Exit:
