@@ -41,9 +41,11 @@ def serve(host: str, port: int, workers: int, log_level: str, access_log: bool) 
     # lazy: keeps zengshou --help fast
     import uvicorn
 
+    from api.security import parse_hash_list
     from api.settings import Settings
 
-    Settings()  # a bad ZENGSHOU_* setting fails here, named, not in the server's factory
+    # a bad ZENGSHOU_* setting fails here, naming the variable, not in the server's factory
+    parse_hash_list(Settings().api_key_hashes)
     uvicorn.run(
         "api.main:create_app",
         factory=True,
