@@ -94,6 +94,7 @@ def backtest(
     from forecast.backtesting import backtest as run_backtest
     from forecast.backtesting import summarize
     from forecast.forecasters import make_forecaster
+    from forecast.outputs import output_file
 
     feature_list = _split(features) or None
     model_list = _split(models) or None
@@ -117,7 +118,8 @@ def backtest(
         click.echo("\nmean over origins:")
         click.echo(summarize(results).round(4).to_string())
     if json_out:
-        json_out.write_text(results.to_json(orient="records", indent=1))
+        with output_file(json_out) as staging:  # whole or not at all
+            staging.write_text(results.to_json(orient="records", indent=1))
         click.echo(f"wrote {json_out}")
     if track:
         best = summarize(results).index[0]
@@ -257,6 +259,7 @@ def targets(
     # lazy: keeps zengshou --help fast
     from forecast import target_report, targets
     from forecast.macro import cut
+    from forecast.outputs import output_file
 
     if track:
         open_store()
@@ -290,7 +293,8 @@ def targets(
 
     summary = target_report.summary(cases, choice, horizon, forecasts)
     if json_out:
-        json_out.write_text(json.dumps(summary, indent=1))
+        with output_file(json_out) as staging:  # whole or not at all
+            staging.write_text(json.dumps(summary, indent=1))
         click.echo(f"wrote {json_out}")
     if track:
         _log_targets(cases, choice, summary, data, by_series, forecasts, until, horizon)
