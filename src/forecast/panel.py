@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from forecast.schema import COLUMNS, COLUMNS_BY_NAME, KEY, Column
+from forecast.sourced import SourcedError, load_yaml
 
 _TRUE = {"true", "t", "1", "yes", "y", "是"}
 _FALSE = {"false", "f", "0", "no", "n", "否"}
@@ -106,11 +106,11 @@ def load_mapping(path: str | Path) -> ColumnMapping:
     """Read a column mapping from YAML (keys ``columns``, ``values``, ``ignore``)."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
+        raw = load_yaml(path) or {}
+    except SourcedError as error:
         raise PanelValidationError(
-            str(path), [Problem(None, None, None, f"unreadable mapping: {error}")]
-        ) from error
+            str(path), [Problem(None, None, None, f"unreadable mapping: {error.reason}")]
+        ) from None
     problems = []
     unknown_keys = (
         set(raw) - {"columns", "values", "ignore"} if isinstance(raw, Mapping) else {"<root>"}
@@ -215,6 +215,10 @@ def validate_panel(
     duplicated = pd.Index(frame.columns)[pd.Index(frame.columns).duplicated()]
     problems += [Problem(None, str(c), None, "column appears more than once") for c in duplicated]
     if duplicated.size:
+        raise PanelValidationError(source, problems)
+
+    if frame.empty:  # a header alone: nothing to validate, nothing to compute on
+        problems.append(Problem(None, None, None, "no rows: the table has a header only"))
         raise PanelValidationError(source, problems)
 
     out: dict[str, Any] = {}

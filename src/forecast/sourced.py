@@ -31,11 +31,20 @@ for:
 - a year written as text, or a year outside the run (where the file's rules give one).
 
 Every refusal is a :class:`SourcedError` naming the file, the key and the reason.
+
+Every YAML file the project reads from a user or from disk goes through :func:`load_yaml`,
+which holds against hostile files before parsing anything: a file over
+``ZENGSHOU_MAX_YAML_BYTES`` (256 KiB by default, 9 times the largest shipped file) is refused
+unread, text that is not UTF-8 is refused naming the line, and YAML aliases (``*name``) are
+refused, so a "billion laughs" file cannot expand and no two entries share one mutable value
+(a scenario's changes are merged in place). A ``source:`` or ``assumption:`` anywhere in a
+file read by :func:`read_yaml` must be text.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +58,8 @@ BASIS: tuple[str, ...] = ("source", "assumption")
 CORE_KEYS = frozenset({"value", "unit", *BASIS})
 SIGNED_UNITS: tuple[str, ...] = ("log points", "log-odds")  # effects that may be negative
 _QUOTED_YEAR = re.compile(r"^\d{4}$")
+MAX_YAML_BYTES_SETTING = "ZENGSHOU_MAX_YAML_BYTES"
+MAX_YAML_BYTES = 256 * 1024  # its default; the largest shipped YAML is under 30 KB
 
 
 class SourcedError(ValueError):
@@ -331,28 +342,154 @@ def _check_numbers(
         raise fail(at, f"share {value} outside [0, 1]")
 
 
-def read_yaml(path: str | Path, error: ErrorType = SourcedError) -> dict[str, Any]:
-    """Read a YAML file whose top level is a mapping.
+class SettingError(ValueError):
+    """A ``ZENGSHOU_*`` environment variable holds a value the project cannot use.
+
+    The message is ``"{variable}={value!r}: {reason}"``.
+    """
+
+    def __init__(self, variable: str, value: str, reason: str) -> None:
+        self.variable, self.value, self.reason = variable, value, reason
+        super().__init__(f"{variable}={value!r}: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.variable, self.value, self.reason))
+
+
+def max_yaml_bytes() -> int:
+    """The largest YAML file read: ``$ZENGSHOU_MAX_YAML_BYTES`` or :data:`MAX_YAML_BYTES`.
+
+    Raises
+    ------
+    SettingError
+        The variable is not a whole number of bytes of at least 1.
+    """
+    text = os.environ.get(MAX_YAML_BYTES_SETTING)
+    if text is None:
+        return MAX_YAML_BYTES
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SettingError(MAX_YAML_BYTES_SETTING, text, "expected a whole number of bytes >= 1")
+    return value
+
+
+class _AliasRefused(yaml.YAMLError):
+    """An alias met while loading; its message names where the repeated value is anchored."""
+
+
+class _NoAliasLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built
+    """PyYAML's safe loader, refusing aliases.
+
+    An alias makes one node appear twice in the composed graph: refusing it there, before
+    anything is constructed, stops a "billion laughs" file before any expansion, whatever
+    reads the result later.
+    """
+
+    def get_single_data(self):
+        node = self.get_single_node()
+        if node is None:
+            return None
+        seen: set[int] = set()
+        stack = [node]
+        while stack:  # every node once; a stack, not recursion: nesting may be deep
+            node_here = stack.pop()
+            if id(node_here) in seen:
+                mark = node_here.start_mark
+                raise _AliasRefused(f"line {mark.line + 1}, column {mark.column + 1}")
+            seen.add(id(node_here))
+            if isinstance(node_here, yaml.SequenceNode):
+                stack.extend(node_here.value)
+            elif isinstance(node_here, yaml.MappingNode):
+                stack.extend(item for pair in node_here.value for item in pair)
+        return self.construct_document(node)
+
+
+def load_yaml(path: str | Path, error: ErrorType = SourcedError) -> Any:
+    """Read one YAML document from ``path``, safely: the one YAML reader of the project.
+
+    Refuses, before parsing, a file larger than :func:`max_yaml_bytes`; then text that is
+    not UTF-8 and any alias (see the module docstring).
 
     Raises
     ------
     SourcedError
-        The file is not found or cannot be read, is not valid YAML, or is not a mapping.
+        The file is missing, unreadable, too large, not UTF-8, not valid YAML or uses an
+        alias; ``error`` names the file and the reason.
     """
     path = Path(path)
+    limit = max_yaml_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
     except FileNotFoundError as exc:
         raise error(path, "", "file not found") from exc
     except OSError as exc:
-        raise error(path, "", f"cannot be read: {exc}") from exc
+        raise error(path, "", f"cannot be read: {exc.strerror or exc}") from exc
+    if len(raw) > limit:
+        raise error(
+            path,
+            "",
+            f"larger than {limit:,} bytes: refused unread (the limit is "
+            f"{MAX_YAML_BYTES_SETTING}, default {MAX_YAML_BYTES:,})",
+        )
     try:
-        raw = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(
+            path,
+            "",
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} on line {line}; save it as UTF-8",
+        ) from None
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # a safe loader (SafeConstructor)
+    except _AliasRefused as exc:
+        reason = f"an alias (*name) repeats the value anchored on {exc}: aliases are refused"
+        raise error(path, "", f"{reason}; write each value out") from None
     except yaml.YAMLError as exc:
         raise error(path, "", f"not valid YAML: {exc}") from exc
+
+
+def read_yaml(path: str | Path, error: ErrorType = SourcedError) -> dict[str, Any]:
+    """Read a YAML file whose top level is a mapping (see :func:`load_yaml`).
+
+    Raises
+    ------
+    SourcedError
+        As :func:`load_yaml`; or the file is not a mapping, or a ``source:`` or
+        ``assumption:`` in it is not text.
+    """
+    path = Path(path)
+    raw = load_yaml(path, error)
     if not isinstance(raw, Mapping):
         raise error(path, "", "expected a mapping at the top level")
+    _check_basis_is_text(raw, path, error)
     return dict(raw)
+
+
+def _check_basis_is_text(data: Mapping, path: Path, error: ErrorType) -> None:
+    """Refuse a ``source:`` or ``assumption:`` that is given but is not text, at any depth.
+
+    Walked with a stack, not recursion: a file may nest as deep as YAML allows.
+    """
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        at, node = stack.pop()
+        if isinstance(node, list):
+            stack.extend((dotted(at, i), item) for i, item in enumerate(node))
+        if not isinstance(node, Mapping):
+            continue
+        for key, item in node.items():
+            here = dotted(at, key)
+            if key in BASIS and item is not None and not isinstance(item, str):
+                kind = type(item).__name__
+                raise error(
+                    path, here, f"expected text saying where the value comes from, got a {kind}"
+                )
+            stack.append((here, item))
 
 
 @dataclass(frozen=True)

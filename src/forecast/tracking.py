@@ -5,6 +5,15 @@ registry, ``mlruns/artifacts/`` for artifacts), whatever the working directory.
 ``MLFLOW_TRACKING_URI`` overrides it; with a ``sqlite:///.../mlflow.db`` URI the artifacts go
 to ``artifacts/`` beside the database, so a temporary store stays self-contained.
 
+MLflow writes absolute artifact locations into the database, so a store copied or moved with
+its project would still write into the original's ``artifacts/``: :func:`configure` refuses
+such a store (:class:`StoreLocationError`) until :func:`relocate_store` points it at its own
+folder. Every run records the process that owns it (pid, host, start time) and ends
+``KILLED`` when interrupted and ``FAILED`` on an error, with the reason as the tag
+``zengshou.end_reason`` (:func:`tracked_run`); a run left ``RUNNING`` by a process that died
+without closing it (``kill -9``, a power cut) is marked ``KILLED`` by the next process that
+opens the store (:func:`sweep_abandoned_runs`).
+
 What is logged belongs to its owner: the risk model's wrapper, signature, input example,
 input columns and requirements come from :mod:`forecast.risk.pyfunc`, the forecasters' from
 :mod:`forecast.forecasters.pyfunc`, and code versions and fingerprints from
@@ -13,12 +22,18 @@ input columns and requirements come from :mod:`forecast.risk.pyfunc`, the foreca
 
 from __future__ import annotations
 
+import logging
 import math
 import os
+import socket
+import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlparse
 
 import joblib
 import mlflow
@@ -26,9 +41,12 @@ import mlflow.artifacts
 import mlflow.pyfunc
 import pandas as pd
 from mlflow import MlflowClient
+from mlflow.entities import ViewType
 
 from forecast.backtesting import summarize
 from forecast.forecasters import pyfunc as forecaster_pyfunc
+from forecast.interrupts import deferred
+from forecast.outputs import process_alive, process_started, write_manifest
 from forecast.paths import project_root
 from forecast.provenance import code_version, data_fingerprint, file_fingerprint
 from forecast.risk import pyfunc as risk_pyfunc
@@ -49,13 +67,37 @@ def artifact_root(uri: str | None = None) -> str | None:
     return None  # file stores keep artifacts inside themselves; servers choose their own
 
 
-def configure() -> str:
-    """Point MLflow at the project store and return the URI used."""
+_opened: set[str] = set()  # stores this process has checked and swept
+_log = logging.getLogger(__name__)
+
+
+def configure(*, sweep: bool = True) -> str:
+    """Point MLflow at the project store and return the URI used.
+
+    The first time in a process, refuse a store copied from another project
+    (:func:`check_store_location`) and, unless ``sweep`` is false, mark the runs of dead
+    processes ``KILLED`` (:func:`sweep_abandoned_runs`).
+
+    Raises
+    ------
+    StoreLocationError
+        The store keeps its artifacts in another project's folder.
+    """
     uri = tracking_uri()
     if uri.startswith("sqlite:///"):  # SQLite creates the database, not its folder
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    if uri in _opened:
+        return uri
+    check_store_location(uri)
+    if not sweep:
+        return uri  # checked, not swept: the next call sweeps
+    try:
+        sweep_abandoned_runs()
+    except (mlflow.exceptions.MlflowException, OSError, sqlite3.Error) as error:
+        _log.warning("could not sweep abandoned runs in %s: %s", uri, error)  # read-only store
+    _opened.add(uri)
     return uri
 
 
@@ -76,6 +118,217 @@ def standard_tags() -> dict[str, str]:
     }
 
 
+# --- Runs that end as they ended, and a store that is where it says --------------------------
+
+PID_TAG, HOST_TAG, STARTED_TAG = "zengshou.pid", "zengshou.host", "zengshou.process_started"
+END_REASON_TAG = "zengshou.end_reason"
+
+
+@contextmanager
+def tracked_run(experiment_id: str, run_name: str | None = None) -> Iterator[mlflow.ActiveRun]:
+    """``mlflow.start_run`` for one zengshou run, owned by this process and closed as it ends.
+
+    The run is tagged with this process (:data:`PID_TAG`, :data:`HOST_TAG`,
+    :data:`STARTED_TAG`), so that :func:`sweep_abandoned_runs` can tell when its process is
+    gone. An interruption (``KeyboardInterrupt``: Ctrl-C, or SIGTERM as the CLI raises it)
+    ends it ``KILLED``, an exception ``FAILED``, each with :data:`END_REASON_TAG`. The CLI's
+    interruptions wait for the block's writes to finish (:func:`forecast.interrupts.deferred`):
+    one cut into a store transaction would leave the store locked and the run unclosable.
+    """
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+        mlflow.set_tags(
+            {
+                PID_TAG: str(os.getpid()),
+                HOST_TAG: socket.gethostname(),
+                STARTED_TAG: repr(process_started()),
+            }
+        )
+        try:
+            with deferred():
+                yield run
+        except KeyboardInterrupt as error:
+            _end_run("KILLED", f"interrupted by {error or 'SIGINT (Ctrl-C)'}")
+            raise
+        except Exception as error:
+            _end_run("FAILED", f"{type(error).__name__}: {error}"[:500])
+            raise
+
+
+def _end_run(status: str, reason: str) -> None:
+    try:
+        mlflow.set_tag(END_REASON_TAG, reason)
+    finally:
+        mlflow.end_run(status)
+
+
+def sweep_abandoned_runs() -> list[str]:
+    """Mark ``KILLED`` the runs left ``RUNNING`` by processes of this machine that are gone.
+
+    A run whose owner still runs, runs on another machine, or does not say who owns it (a
+    run made by other tools) is left alone. Each run swept gets :data:`END_REASON_TAG`.
+
+    Returns
+    -------
+    list of str
+        The ids of the runs swept.
+    """
+    client = MlflowClient()
+    experiments = [e.experiment_id for e in client.search_experiments(view_type=ViewType.ALL)]
+    if not experiments:
+        return []
+    host, swept = socket.gethostname(), []
+    running = client.search_runs(
+        experiments, "attributes.status = 'RUNNING'", run_view_type=ViewType.ALL
+    )
+    for run in running:
+        tags = run.data.tags
+        if tags.get(HOST_TAG) != host or not tags.get(PID_TAG, "").isdigit():
+            continue
+        pid, started = int(tags[PID_TAG]), float(tags.get(STARTED_TAG) or 0) or None
+        if process_alive(pid, started):
+            continue
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        client.set_tag(
+            run.info.run_id,
+            END_REASON_TAG,
+            f"process {pid} on {host} ended without closing the run (killed, e.g. kill -9, "
+            f"or the machine stopped); marked KILLED at {now} by process {os.getpid()}",
+        )
+        client.set_terminated(run.info.run_id, "KILLED")
+        swept.append(run.info.run_id)
+    if swept:
+        _log.warning("marked %d run(s) of ended processes KILLED: %s", len(swept), swept)
+    return swept
+
+
+class StoreLocationError(ValueError):
+    """The MLflow store keeps artifacts outside its own folder: it was copied or moved."""
+
+
+def _local_path(location: str) -> Path | None:
+    """The folder of a local artifact location (``file://`` URI or path); None if remote."""
+    parsed = urlparse(location)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    if parsed.scheme == "" and location:
+        return Path(location)
+    return None
+
+
+def _foreign_locations(database: Path) -> dict[str, Path]:
+    """Experiments (by name) whose artifacts are local but not under the store's folder.
+
+    MLflow's own ``Default`` experiment is left out: its location is wherever the first
+    process that opened the store was working, and zengshou never logs into it.
+    """
+    own = database.parent.resolve()
+    read_only = f"{database.resolve().as_uri()}?mode=ro"
+    with closing(sqlite3.connect(read_only, uri=True)) as connection:
+        rows = connection.execute(
+            "SELECT name, artifact_location FROM experiments WHERE experiment_id != 0"
+        ).fetchall()
+    foreign = {}
+    for name, location in rows:
+        path = _local_path(location or "")
+        if path is not None and not path.resolve().is_relative_to(own):
+            foreign[name] = path
+    return foreign
+
+
+def _sqlite_database(uri: str) -> Path | None:
+    if not uri.startswith("sqlite:///"):
+        return None
+    database = Path(uri.removeprefix("sqlite:///"))
+    return database if database.is_file() else None
+
+
+def check_store_location(uri: str | None = None) -> None:
+    """Refuse a SQLite store whose experiments keep their artifacts in another folder.
+
+    Raises
+    ------
+    StoreLocationError
+        Naming the store, the folder it writes into and what to do.
+    """
+    database = _sqlite_database(uri or tracking_uri())
+    if database is None:
+        return  # a new store, or a server's: nothing written here yet
+    try:
+        foreign = _foreign_locations(database)
+    except sqlite3.Error:
+        return  # no experiments table yet: MLflow creates it
+    if foreign:
+        name, path = next(iter(foreign.items()))
+        raise StoreLocationError(
+            f"{database}: this MLflow store keeps artifacts in {path} (experiment {name!r}), "
+            f"outside its own folder {database.parent}: it was copied or moved from another "
+            "project, and its runs would write into that project. Run 'zengshou store "
+            f"relocate' to point it at {database.parent / 'artifacts'}, or set "
+            "MLFLOW_TRACKING_URI to the store it came from."
+        )
+
+
+# Columns where MLflow's SQL store keeps absolute artifact locations (MLflow 3).
+_LOCATION_COLUMNS = (
+    ("experiments", "artifact_location"),
+    ("runs", "artifact_uri"),
+    ("logged_models", "artifact_location"),
+    ("model_versions", "source"),
+    ("model_versions", "storage_location"),
+)
+
+
+def relocate_store(uri: str | None = None) -> dict[str, object]:
+    """Point a copied or moved SQLite store at the ``artifacts/`` folder beside it.
+
+    Every artifact location under another store's ``artifacts/`` folder (what
+    :func:`check_store_location` refuses) is rewritten to the same place under this store's
+    ``artifacts/``, in one transaction.
+
+    Returns
+    -------
+    dict
+        ``store`` (the database), ``moved_from`` (the folders replaced), ``rows`` (locations
+        rewritten) and ``missing`` (runs whose artifact folder is not in the new place, e.g.
+        the database was copied without its artifacts).
+
+    Raises
+    ------
+    StoreLocationError
+        The store is not a SQLite file, or keeps artifacts somewhere not of that shape.
+    """
+    uri = uri or tracking_uri()
+    database = _sqlite_database(uri)
+    if database is None:
+        raise StoreLocationError(f"{uri}: relocate works on an existing SQLite store only")
+    target = (database.parent / "artifacts").resolve()
+    foreign = _foreign_locations(database)
+    sources = sorted({p.resolve() for p in foreign.values()})
+    odd = [p for p in sources if p.name != "artifacts"]
+    if odd:
+        raise StoreLocationError(
+            f"{database}: artifacts in {odd[0]}, not an 'artifacts' folder beside a store: "
+            "relocate it by hand"
+        )
+    rows = 0
+    with closing(sqlite3.connect(database)) as connection, connection:  # one transaction
+        for source in sources:
+            for old in (source.as_uri(), str(source)):
+                new = target.as_uri() if old.startswith("file:") else str(target)
+                for table, column in _LOCATION_COLUMNS:  # the folder itself, or inside it
+                    rows += connection.execute(
+                        f"UPDATE {table} SET {column} = ? || substr({column}, ?) "
+                        f"WHERE {column} = ? OR substr({column}, 1, ?) = ?",
+                        (new, len(old) + 1, old, len(old) + 1, old + "/"),
+                    ).rowcount
+        runs = connection.execute("SELECT artifact_uri FROM runs").fetchall()
+    missing = sum(
+        1 for (location,) in runs if (p := _local_path(location or "")) and not p.exists()
+    )
+    _opened.discard(uri)
+    return {"store": database, "moved_from": sources, "rows": rows, "missing": missing}
+
+
 # --- Monte Carlo runs of the simulation (simulation.montecarlo) ---------------------------
 
 
@@ -89,13 +342,16 @@ def log_simulation_run(
     metrics: dict[str, float],
     artifacts: list[str | Path] | tuple[str | Path, ...] = (),
     tags: dict[str, str] | None = None,
+    manifest_dir: str | Path | None = None,
 ) -> str:
     """Record one simulation run so that every reported figure can be traced back.
 
     Logs each scenario file (as an artifact under ``scenario/``, with its SHA-256 as a param),
     the parameters, the replication seeds (``seeds.json``), the data fingerprint and code
     version (params and tags), the metrics, and the given artifact files (plots,
-    ``summary.json``).
+    ``summary.json``). With ``manifest_dir``, writes there the folder's ``manifest.json``
+    (:func:`forecast.outputs.write_manifest`: the run id, scenario hashes, seed, code version
+    and every file's hash) and logs it too.
 
     Returns
     -------
@@ -104,7 +360,7 @@ def log_simulation_run(
     """
     experiment_id = experiment(experiment_name)
     fingerprints = {Path(f).name: file_fingerprint(f) for f in scenario_files}
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+    with tracked_run(experiment_id, run_name) as run:
         mlflow.set_tags({**standard_tags(), **(tags or {})})
         logged = {
             **{k: str(v) for k, v in params.items()},
@@ -123,6 +379,19 @@ def log_simulation_run(
             mlflow.log_artifact(str(path), artifact_path="scenario")
         for path in artifacts:
             mlflow.log_artifact(str(path))
+        if manifest_dir is not None:
+            manifest = write_manifest(
+                manifest_dir,
+                run_id=run.info.run_id,
+                experiment=experiment_name,
+                tracking_uri=tracking_uri(),
+                scenario_sha256=fingerprints,
+                seed=params.get("seed"),
+                replications=len(seeds),
+                data_fingerprint=data_fingerprint,
+                code_version=code_version(),
+            )
+            mlflow.log_artifact(str(manifest))
         return run.info.run_id
 
 
@@ -176,7 +445,7 @@ def log_forecast_backtest(
     artifact and, when given, the best model refitted on the full panel. Returns the run id.
     """
     experiment_id = experiment(FORECAST_BACKTEST_EXPERIMENT)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+    with tracked_run(experiment_id, run_name) as run:
         mlflow.set_tags(standard_tags() | {"zengshou.data_fingerprint": data_fingerprint(panel)})
         mlflow.log_params({k: str(v) for k, v in params.items()} | {"n_rows": len(panel)})
         summary = summarize(results)
@@ -207,7 +476,7 @@ def log_forecast_training(
 ) -> str:
     """Log a fitted forecaster, its hyper-parameters and the data fingerprint; return run id."""
     experiment_id = experiment(FORECAST_TRAIN_EXPERIMENT)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+    with tracked_run(experiment_id, run_name) as run:
         mlflow.set_tags(standard_tags() | {"zengshou.data_fingerprint": data_fingerprint(panel)})
         params = {k: str(v) for k, v in forecaster.get_params(deep=False).items()}
         mlflow.log_params(params | {"model": type(forecaster).__name__, "n_rows": len(panel)})
@@ -265,7 +534,7 @@ def log_target_backtest(
         for (horizon, model), row in model_table.iterrows()
         for column, value in row.items()
     }
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+    with tracked_run(experiment_id, run_name) as run:
         mlflow.set_tags(standard_tags() | {"zengshou.data_fingerprint": fingerprint})
         mlflow.log_params(
             {k: str(v) for k, v in params.items()}
@@ -369,7 +638,7 @@ def register_risk_model(
             "panel_years": f"{int(panel['year'].min())}-{int(panel['year'].max())}",
         }
     scalars = {k: v for k, v in metrics["scalars"].items() if math.isfinite(v)}
-    with mlflow.start_run(experiment_id=experiment_id, run_name=f"risk-{model.kind}") as run:
+    with tracked_run(experiment_id, f"risk-{model.kind}") as run:
         mlflow.set_tags(
             standard_tags()
             | {

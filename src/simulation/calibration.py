@@ -39,6 +39,7 @@ import pandas as pd
 import yaml
 from scipy.optimize import least_squares
 
+from forecast.sourced import load_yaml
 from forecast.statistics import PublicStatistics
 from simulation.population import Population
 from simulation.run import simulate
@@ -117,7 +118,7 @@ class Posterior:
         path = getattr(scenario, "calibration_path", None)
         if not path or not Path(path).exists():
             return None
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        raw = load_yaml(path) or {}
         node = raw.get("posterior_covariance")
         if node is None:
             return None

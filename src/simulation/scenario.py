@@ -379,15 +379,9 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, tuple[int, int],
         _require(path, data, "name")
         base = (path.parent / str(data["base"])).resolve()
         tree, years, active, root = _resolve(base, (*seen, path))
-        for key in ("activate", "deactivate"):
-            names = data.get(key) or []
-            if not isinstance(names, list):
-                raise ScenarioError(path, key, "expected a list of measure names")
-            for n in names:
-                if n not in tree["measures"]:
-                    raise ScenarioError(path, key, f"unknown measure '{n}'")
-        active = [m for m in active if m not in (data.get("deactivate") or [])]
-        active += [m for m in data.get("activate") or [] if m not in active]
+        switched_off = _measure_names(path, data, "deactivate", tree)
+        active = [m for m in active if m not in switched_off]
+        active += [m for m in _measure_names(path, data, "activate", tree) if m not in active]
         changes = data.get("changes") or {}
         if not isinstance(changes, dict):
             raise ScenarioError(path, "changes", "expected a mapping")
@@ -412,11 +406,19 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, tuple[int, int],
         k: v for k, v in calibration.items() if k not in ("kind", "posterior_covariance")
     }
     tree["_files"] = {s: catalogue_path for s in SECTIONS} | {"calibration": calibration_path}
-    active = list(data.get("activate") or [])
-    for n in active:
-        if n not in tree["measures"]:
-            raise ScenarioError(path, "activate", f"unknown measure '{n}'")
+    active = _measure_names(path, data, "activate", tree)
     return tree, (years["first"], years["last"]), active, path
+
+
+def _measure_names(path: Path, data: dict, key: str, tree: dict) -> list[str]:
+    """The measures listed under ``key`` (``activate``, ``deactivate``), each in the catalogue."""
+    names = data.get(key) or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ScenarioError(path, key, f"expected a list of measure names, got {names!r:.80}")
+    for n in names:
+        if n not in tree["measures"]:
+            raise ScenarioError(path, key, f"unknown measure '{n}'")
+    return names
 
 
 def _merge(path: Path, where: str, target: dict, changes: dict) -> None:
@@ -586,9 +588,13 @@ def _build(
         )
     if not isinstance(name, str) or not name:
         raise ScenarioError(path, "name", "missing value")
+    if description is not None and not isinstance(description, str):
+        raise ScenarioError(
+            path, "description", f"expected text, got a {type(description).__name__}"
+        )
     return Scenario(
         name=name,
-        description=str(description or ""),
+        description=description or "",
         path=str(path),
         years=years,
         measures=tuple(active),

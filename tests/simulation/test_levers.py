@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def renamed_catalogue(tmp_path_factory) -> Path:
     catalogue = yaml.safe_load((SCENARIOS / "measures.yaml").read_text(encoding="utf-8"))
     measures = catalogue["measures"]
     measures["demonstration_villages"] = measures.pop("tourism_villages")
-    homestays = dict(measures["demonstration_villages"])
+    homestays = copy.deepcopy(measures["demonstration_villages"])  # no YAML alias to it
     homestays["plan"] = "a county's own homestay programme (test fixture)"
     homestays["scale"] = {
         "unit": "villages per year",

@@ -114,6 +114,13 @@ def test_variant_changes_only_what_it_says(action_plan):
             "synthetic_panel_elsewhere.yaml",
             "reach_per_unit.value: 'synthetic_panel' stands only for",
         ),
+        ("activate_nested_list.yaml", "activate: expected a list of measure names"),
+        ("description_not_text.yaml", "description: expected text, got a dict"),
+        (
+            "assumption_list.yaml",
+            "skills_training.take_up.assumption: expected text saying where the value comes "
+            "from, got a list",
+        ),
     ],
 )
 def test_bad_scenario_is_refused_naming_file_key_and_reason(file, fragment):
@@ -139,3 +146,10 @@ def test_provenance_lists_every_parameter_with_its_basis(action_plan):
     row = table.set_index("parameter").loc["measures.skills_training.take_up"]
     assert row["basis"] == "source" and "90 %" in row["why"]
     assert len(table) > 100
+
+
+def test_a_billion_laughs_is_refused_before_any_expansion():
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(BAD / "billion_laughs.yaml")
+    assert error.value.file.name == "billion_laughs.yaml"
+    assert "aliases are refused" in error.value.reason

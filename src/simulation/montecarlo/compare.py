@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from forecast.paths import project_root
-from simulation import load_scenario
+from forecast.sourced import load_yaml
+from simulation import ScenarioError, load_scenario
 from simulation.montecarlo.replications import ReplicationRunner
 from simulation.montecarlo.target import TargetTest, TargetTestResult
 
@@ -113,7 +113,7 @@ def shipped_scenarios(directory: str | Path | None = None) -> list[Path]:
     folder = Path(directory) if directory else project_root() / "scenarios"
     paths = []
     for path in sorted(folder.glob("*.yaml")):
-        content = yaml.safe_load(path.read_text())
+        content = load_yaml(path, ScenarioError)
         if isinstance(content, dict) and "name" in content and "kind" not in content:
             paths.append(path)
     return sorted(paths, key=lambda p: (p.stem != "baseline", p.stem != "action_plan", p.stem))

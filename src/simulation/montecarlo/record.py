@@ -3,6 +3,10 @@
 The one Monte Carlo module that talks to the tracking layer (:mod:`forecast.tracking`); what a
 target test logs (its parameters, metrics, tags and files) is decided here, how MLflow stores
 it there. Nothing in :mod:`simulation.montecarlo` imports this module back.
+
+An output folder appears whole, with its ``manifest.json``, once the run is recorded, or not
+at all (:func:`forecast.outputs.output_folder`): never half-written, never mixed with the
+files of a previous run, never without its MLflow run.
 """
 
 from __future__ import annotations
@@ -12,10 +16,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from forecast import tracking
+from forecast.outputs import MANIFEST, output_folder
 from simulation.montecarlo.plots import save_plots
 from simulation.montecarlo.summary import validation_summary, write_summary
 from simulation.montecarlo.target import TargetTestResult
 from simulation.montecarlo.validation import Validation, series_scores
+
+# What output folders held before they had a manifest: such a folder may be replaced.
+TARGET_TEST_FILES = (
+    "summary.json",
+    *(f"{name}.png" for name in ("fan_chart", "composition", "attribution", "cost")),
+)
+VALIDATION_FILES = ("validation.json",)
 
 
 def run_metrics(result: TargetTestResult) -> dict[str, float]:
@@ -58,36 +70,40 @@ def record_target_test(
     experiment: str = "simulation-target-test",
     params: dict[str, object] | None = None,
 ) -> tuple[list[Path], str]:
-    """Write ``summary.json`` and the plots into ``out_dir`` and record the run in MLflow.
+    """Write ``summary.json``, the plots and ``manifest.json`` into ``out_dir`` as a whole, and
+    record the run in MLflow.
 
     Returns
     -------
     (list of Path, str)
         The files written and the MLflow run id.
     """
-    files = [write_summary(result, out_dir), *save_plots(result, out_dir)]
+    out_dir = Path(out_dir)
     scenario_file = result.scenario_path or getattr(result.scenario, "path", None)
-    run_id = tracking.log_simulation_run(
-        experiment_name=experiment,
-        run_name=f"{result.name}-R{result.replications}-s{result.seed}",
-        scenario_files=[scenario_file] if scenario_file else [],
-        params={
-            "scenario": result.name,
-            "seed": result.seed,
-            "households": result.households,
-            "as_of": result.as_of,
-            "target_year": result.target_year,
-            "attribution_replications": result.attribution_replications,
-            "ran_on": result.ran_on,
-            **(params or {}),
-        },
-        seeds=result.seeds,
-        data_fingerprint=data_fingerprint,
-        metrics=run_metrics(result),
-        artifacts=files,
-        tags={"zengshou.kind": "target-test", "zengshou.scenario": result.name},
-    )
-    return files, run_id
+    with output_folder(out_dir, legacy=TARGET_TEST_FILES) as staging:
+        files = [write_summary(result, staging), *save_plots(result, staging)]
+        run_id = tracking.log_simulation_run(
+            experiment_name=experiment,
+            run_name=f"{result.name}-R{result.replications}-s{result.seed}",
+            scenario_files=[scenario_file] if scenario_file else [],
+            params={
+                "scenario": result.name,
+                "seed": result.seed,
+                "households": result.households,
+                "as_of": result.as_of,
+                "target_year": result.target_year,
+                "attribution_replications": result.attribution_replications,
+                "ran_on": result.ran_on,
+                **(params or {}),
+            },
+            seeds=result.seeds,
+            data_fingerprint=data_fingerprint,
+            metrics=run_metrics(result),
+            artifacts=files,
+            tags={"zengshou.kind": "target-test", "zengshou.scenario": result.name},
+            manifest_dir=staging,
+        )
+    return [out_dir / f.name for f in (*files, staging / MANIFEST)], run_id
 
 
 __all__ = ["record_target_test", "run_metrics"]
@@ -123,18 +139,20 @@ def record_validation(
         The file written and the MLflow run id.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "validation.json"
-    path.write_text(json.dumps(validation_summary(validation), indent=2), encoding="utf-8")
-    run_id = tracking.log_simulation_run(
-        experiment_name="simulation-validation",
-        run_name=f"validate-{params.get('origin')}-R{validation.replications}-s{validation.seed}",
-        scenario_files=[str(p) for p in scenario_files],
-        params={**params, "seed": validation.seed, "households": validation.households},
-        seeds=[validation.seed],
-        data_fingerprint=data_fingerprint,
-        metrics=validation_metrics(validation),
-        artifacts=[path],
-        tags={"zengshou.kind": "validation"},
-    )
-    return path, run_id
+    with output_folder(out_dir, legacy=VALIDATION_FILES) as staging:
+        path = staging / "validation.json"
+        path.write_text(json.dumps(validation_summary(validation), indent=2), encoding="utf-8")
+        run_id = tracking.log_simulation_run(
+            experiment_name="simulation-validation",
+            run_name=f"validate-{params.get('origin')}-R{validation.replications}"
+            f"-s{validation.seed}",
+            scenario_files=[str(p) for p in scenario_files],
+            params={**params, "seed": validation.seed, "households": validation.households},
+            seeds=[validation.seed],
+            data_fingerprint=data_fingerprint,
+            metrics=validation_metrics(validation),
+            artifacts=[path],
+            tags={"zengshou.kind": "validation"},
+            manifest_dir=staging,
+        )
+    return out_dir / path.name, run_id

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import click
 
 
-def _keys_file():
+def _keys_file() -> Path:
     # lazy: keeps zengshou --help fast
     from api.settings import Settings
 
     return Settings().keys_file()  # read fresh: the file the service will read
+
+
+@contextmanager
+def _usable(path: Path) -> Iterator[None]:
+    """Turn a key file that cannot be read, or is not a key file, into one line naming it."""
+    try:
+        yield
+    except OSError as error:  # a directory in its place, no permission
+        reason = error.strerror or error
+        raise click.ClickException(f"{path}: cannot be used as the key file: {reason}") from None
+    except (ValueError, TypeError, AttributeError) as error:  # JSON of another shape
+        message = str(error)
+        raise click.ClickException(
+            message if str(path) in message else f"{path}: not a zengshou key file ({message})"
+        ) from None
 
 
 @click.group("api-key")
@@ -30,7 +49,8 @@ def create(scope: str, label: str) -> None:
     from api.security import create_key
 
     path = _keys_file()
-    key, record = create_key(path, scope, label)
+    with _usable(path):
+        key, record = create_key(path, scope, label)
     click.echo(key)
     click.echo(
         f"id {record.key_id}, scope {scope}: stored as a hash in {path}. "
@@ -46,7 +66,8 @@ def list_keys() -> None:
     from api.security import read_key_file
 
     path = _keys_file()
-    records = read_key_file(path)
+    with _usable(path):
+        records = read_key_file(path)
     if not records:
         click.echo(f"no keys in {path}", err=True)
     for record in records:
@@ -62,8 +83,10 @@ def revoke(key_id: str) -> None:
     # lazy: keeps zengshou --help fast
     from api.security import revoke_key
 
+    path = _keys_file()
     try:
-        record = revoke_key(_keys_file(), key_id)
+        with _usable(path):
+            record = revoke_key(path, key_id)
     except KeyError as error:
         raise click.ClickException(str(error.args[0])) from None
     click.echo(f"revoked {record.key_id} ({record.scope})")

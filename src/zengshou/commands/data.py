@@ -99,9 +99,12 @@ def report(file: Path, mapping: Path | None) -> None:
 
 
 def write_panel(panel, path: Path) -> None:
-    """Write a panel to Parquet or CSV by the file's suffix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".csv":
-        panel.to_csv(path, index=False)
-    else:
-        panel.to_parquet(path, index=False)
+    """Write a panel to Parquet or CSV by the file's suffix, whole or not at all."""
+    # lazy: keeps zengshou --help fast
+    from forecast.outputs import output_file
+
+    with output_file(path) as staging:
+        if path.suffix.lower() == ".csv":
+            panel.to_csv(staging, index=False)
+        else:
+            panel.to_parquet(staging, index=False)

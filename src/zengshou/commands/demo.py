@@ -47,6 +47,7 @@ def demo(households: int, replications: int, seed: int, workers: int) -> None:
     from forecast.targets import FORECASTERS, NATIONAL_SERIES, chosen_model, published_series
     from zengshou.workflows import train_and_register
 
+    tracking.configure()  # at start-up: refuse a copied store, sweep runs of killed processes
     click.echo(
         f"zengshou demo: {households:,} households, seed {seed}; MLflow store {tracking.tracking_uri()}"
     )

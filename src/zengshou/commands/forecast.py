@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from zengshou.commands.store import open_store
+
 
 @click.group()
 def forecast() -> None:
@@ -22,11 +24,13 @@ def _read_table(path: Path):
     import pandas as pd
 
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix == ".csv":
-        return pd.read_csv(path)
-    raise click.BadParameter(f"{path}: expected a .parquet or .csv file", param_hint="--panel")
+    if suffix not in (".parquet", ".csv"):
+        raise click.BadParameter(f"{path}: expected a .parquet or .csv file", param_hint="--panel")
+    try:
+        return pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+    except (ValueError, OSError) as error:  # truncated, not a table, not UTF-8 (ValueErrors)
+        kind = "Parquet" if suffix == ".parquet" else "CSV"
+        raise click.ClickException(f"{path}: not a readable {kind} table: {error}") from None
 
 
 def _panel_options(command):
@@ -80,6 +84,9 @@ def backtest(
     track: bool,
 ) -> None:
     """Rolling-origin backtest of panel forecasters on any long panel; prints the table."""
+    panel = _read_table(panel_path)  # an unreadable file is refused before MLflow is imported
+    if track:
+        open_store()
     import pandas as pd
 
     # lazy: keeps zengshou --help fast
@@ -87,9 +94,9 @@ def backtest(
     from forecast.backtesting import backtest as run_backtest
     from forecast.backtesting import summarize
     from forecast.forecasters import make_forecaster
+    from forecast.outputs import output_file
     from forecast.progress import progress_bar, progress_wanted
 
-    panel = _read_table(panel_path)
     feature_list = _split(features) or None
     model_list = _split(models) or None
     try:
@@ -113,7 +120,8 @@ def backtest(
         click.echo("\nmean over origins:")
         click.echo(summarize(results).round(4).to_string())
     if json_out:
-        json_out.write_text(results.to_json(orient="records", indent=1))
+        with output_file(json_out) as staging:  # whole or not at all
+            staging.write_text(results.to_json(orient="records", indent=1))
         click.echo(f"wrote {json_out}")
     if track:
         best = summarize(results).index[0]
@@ -170,6 +178,7 @@ def train(
     from forecast.progress import progress_bar, progress_wanted
 
     panel = _read_table(panel_path)
+    open_store()
     bar = progress_bar(description=f"fit {model_name}", total=2, enabled=progress_wanted())
     try:
         model = make_forecaster(
@@ -265,8 +274,11 @@ def targets(
     # lazy: keeps zengshou --help fast
     from forecast import target_report, targets
     from forecast.macro import cut
+    from forecast.outputs import output_file
     from forecast.progress import progress_wanted
 
+    if track:
+        open_store()
     data = {
         name: cut(values, until) if until is not None else values
         for name, values in targets.published_series().items()
@@ -299,7 +311,8 @@ def targets(
 
     summary = target_report.summary(cases, choice, horizon, forecasts)
     if json_out:
-        json_out.write_text(json.dumps(summary, indent=1))
+        with output_file(json_out) as staging:  # whole or not at all
+            staging.write_text(json.dumps(summary, indent=1))
         click.echo(f"wrote {json_out}")
     if track:
         _log_targets(cases, choice, summary, data, by_series, forecasts, until, horizon)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from zengshou.commands.store import open_store
+
 
 @click.group()
 def risk() -> None:
@@ -78,12 +80,13 @@ def train(
 
     The first registered version becomes the champion; later ones wait for `risk promote`.
     """
+    panel = _load(panel_file, mapping)  # a bad panel is refused before MLflow is imported
+    open_store()
     # lazy: keeps zengshou --help fast
     from forecast.progress import progress_wanted
     from forecast.tracking import RISK_MODEL_NAME, describe_registered_model
     from zengshou.workflows import train_and_register
 
-    panel = _load(panel_file, mapping)
     try:
         result = train_and_register(
             panel,
@@ -152,14 +155,15 @@ def promote(version: str, alias: str) -> None:
 @click.option("--top", default=10, show_default=True, help="Riskiest households to print.")
 def score(panel_file: Path, mapping: Path | None, alias: str, out: Path | None, top: int) -> None:
     """Score every household of a panel with household-risk@ALIAS."""
+    panel = _load(panel_file, mapping)  # a bad panel is refused before MLflow is imported
+    # lazy: keeps zengshou --help fast
     import numpy as np
     import pandas as pd
 
-    # lazy: keeps zengshou --help fast
+    from forecast.outputs import output_file
     from forecast.progress import progress_bar, progress_wanted
     from forecast.tracking import load_risk_model
 
-    panel = _load(panel_file, mapping)
     model = load_risk_model(alias)
     # Households in chunks, each with all its rows: the same scores, and a bar to watch.
     ids = panel["household_id"].unique()
@@ -174,10 +178,12 @@ def score(panel_file: Path, mapping: Path | None, alias: str, out: Path | None, 
         ignore_index=True,
     )
     if out is not None:
-        if out.suffix == ".csv":
-            scores.assign(reasons=scores["reasons"].map("; ".join)).to_csv(out, index=False)
-        else:
-            scores.to_parquet(out, index=False)
+        with output_file(out) as staging:  # whole or not at all
+            if out.suffix == ".csv":
+                table = scores.assign(reasons=scores["reasons"].map("; ".join))
+                table.to_csv(staging, index=False)
+            else:
+                scores.to_parquet(staging, index=False)
         click.echo(f"wrote {len(scores):,} scores to {out}")
     flagged = int(scores["flag"].sum())
     click.echo(

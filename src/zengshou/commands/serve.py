@@ -52,8 +52,12 @@ def serve(
     at once, /health/ready once the model is loaded and has passed a smoke prediction.
     """
     # lazy: keeps zengshou --help fast
+    from api.security import parse_hash_list
     from api.server import serve as run_server
+    from api.settings import Settings
 
+    # a bad ZENGSHOU_* setting fails here, naming the variable, not in the server's factory
+    parse_hash_list(Settings().api_key_hashes)
     run_server(
         host,
         port,

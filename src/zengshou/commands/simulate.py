@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from forecast.paths import project_root  # light: no heavy dependency
+from zengshou.commands.store import open_store
 
+COMPARISON_FILES = ("comparison.csv", "comparison.png")  # besides each scenario's folder
 FULL_HELP = "The whole province (households alleviated plus monitored, public_statistics)."
 TARGETING_OPTION = click.option(
     "--targeting",
@@ -127,6 +129,23 @@ def _population_and_frame(targetings, households, panel, panel_seed, as_of):
     return load_population(households, panel, panel_seed, as_of), None
 
 
+def read_scenarios(paths) -> list:
+    """Load and validate every scenario file before any expensive work.
+
+    Each file is read first by the core's YAML loader alone (size, aliases, UTF-8;
+    :func:`forecast.sourced.load_yaml`), before the simulator is even imported, so that a
+    hostile file costs nothing; then each is loaded whole, base chain and catalogue included.
+    """
+    # lazy: keeps zengshou --help fast; the simulator only once the files are known safe
+    from forecast.sourced import read_yaml
+
+    for path in paths:
+        read_yaml(path)
+    from simulation import load_scenario
+
+    return [load_scenario(path) for path in paths]
+
+
 def scorer_if_needed(targetings, frame, as_of: int, risk_model: str):
     """The risk scorer, trained or loaded once here in the parent, if any run targets risk."""
     if "risk" not in targetings:
@@ -191,19 +210,18 @@ def run(
     """Run SCENARIO: one replication (monthly means by source, annual figures), or with
     --replications the Monte Carlo test of the 2024 target (report, summary.json, plots,
     MLflow record)."""
+    if replications is not None and months is not None:
+        raise click.UsageError("--months cannot be combined with --replications")
+    (spec,) = read_scenarios([scenario])
     # lazy: keeps zengshou --help fast
-    from simulation import ScenarioError, load_scenario
     from simulation import simulate as simulate_one
     from simulation.report import format_replication
 
-    if replications is not None and months is not None:
-        raise click.UsageError("--months cannot be combined with --replications")
-    try:
-        spec = load_scenario(scenario)
-    except ScenarioError as error:
-        raise click.ClickException(str(error)) from error
     if targeting is not None:
         spec = spec.with_targeting(targeting)
+    if replications is not None:
+        _check_out_dir(out, spec.name)
+        open_store()
     population, frame = _population_and_frame(
         {spec.targeting}, None if full else households, panel, panel_seed, as_of
     )
@@ -223,17 +241,9 @@ def run(
             scorer,
         )
         return
-    try:
-        result = simulate_one(
-            spec,
-            population,
-            seed=seed,
-            draw_parameters=not central,
-            months=months,
-            risk_scorer=scorer,
-        )
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
+    result = simulate_one(
+        spec, population, seed=seed, draw_parameters=not central, months=months, risk_scorer=scorer
+    )
     click.echo(format_replication(result))
 
 
@@ -255,12 +265,11 @@ def calibrate(scenario, year, households, panel, panel_seed, seed, write) -> Non
     the policies in force reproduce the published composition of YEAR; print the table."""
     from pathlib import Path
 
+    (spec,) = read_scenarios([scenario or project_root() / "scenarios" / "baseline.yaml"])
     # lazy: keeps zengshou --help fast
-    from simulation import load_scenario
     from simulation.calibration import calibrate as fit
     from simulation.calibration import write_calibration
 
-    spec = load_scenario(scenario or project_root() / "scenarios" / "baseline.yaml")
     population = load_population(households, panel, panel_seed, as_of=year - 1)
     try:
         result = fit(spec, population, seed=seed)
@@ -305,6 +314,15 @@ def _out_dir(out: str | None, name: str):
     from forecast.paths import generated_dir
 
     return Path(out) if out else generated_dir() / "runs" / name
+
+
+def _check_out_dir(out: str | None, name: str, legacy=None) -> None:
+    """Refuse, before any work, an output folder that is not zengshou's to replace."""
+    # lazy: keeps zengshou --help fast
+    from forecast.outputs import check_output_folder
+    from simulation.montecarlo.record import TARGET_TEST_FILES
+
+    check_output_folder(_out_dir(out, name), TARGET_TEST_FILES if legacy is None else legacy)
 
 
 def _target_test(
@@ -384,56 +402,64 @@ def compare(
     risk_model,
 ) -> None:
     """Run SCENARIOS with common random numbers and print them side by side."""
+    specs = read_scenarios(scenarios)
     # lazy: keeps zengshou --help fast
-    from forecast.provenance import population_fingerprint
-    from simulation import ScenarioError, load_scenario
+    from forecast.outputs import output_folder, write_manifest
+    from forecast.provenance import code_version, file_fingerprint, population_fingerprint
     from simulation.montecarlo import compare_scenarios
     from simulation.montecarlo.plots import comparison_chart
-    from simulation.montecarlo.record import record_target_test
+    from simulation.montecarlo.record import TARGET_TEST_FILES, record_target_test
     from simulation.montecarlo.report import comparison_report
 
-    try:
-        rules = {targeting} if targeting else {load_scenario(p).targeting for p in scenarios}
-    except ScenarioError as error:
-        raise click.ClickException(str(error)) from error
+    legacy = (*TARGET_TEST_FILES, *COMPARISON_FILES)
+    _check_out_dir(out, "compare", legacy)
+    open_store()
+    rules = {targeting} if targeting else {spec.targeting for spec in specs}
     population, frame = _population_and_frame(
         rules, None if full else households, panel, panel_seed, as_of
     )
     scorer = scorer_if_needed(rules, frame, as_of, risk_model)
-    try:
-        comparison = compare_scenarios(
-            scenarios,
-            population,
-            replications=replications,
-            seed=seed,
-            workers=workers,
-            scheduler=scheduler,
-            attribution_replications=attribution_replications,
-            progress=_show_progress(),
-            targeting=targeting,
-            risk_scorer=scorer,
-        )
-    except ScenarioError as error:
-        raise click.ClickException(str(error)) from error
+    comparison = compare_scenarios(
+        scenarios,
+        population,
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        scheduler=scheduler,
+        attribution_replications=attribution_replications,
+        progress=_show_progress(),
+        targeting=targeting,
+        risk_scorer=scorer,
+    )
     click.echo(comparison_report(comparison))
     folder = _out_dir(out, "compare")
-    folder.mkdir(parents=True, exist_ok=True)
-    comparison.table.to_csv(folder / "comparison.csv")
-    comparison_chart(comparison).savefig(folder / "comparison.png", dpi=110, bbox_inches="tight")
-    click.echo(f"\nwrote {folder / 'comparison.csv'}, {folder / 'comparison.png'}")
     fingerprint = population_fingerprint(population)
-    for result in comparison.results:  # each scenario's summary, plots and MLflow run
-        _, run_id = record_target_test(
-            result,
-            folder / result.name,
-            data_fingerprint=fingerprint,
-            params={
-                "compared_with": ",".join(r.name for r in comparison.results),
-                "workers": workers,
-                "targeting": result.scenario.targeting,
-            },
+    run_ids = {}
+    with output_folder(folder, legacy) as staging:  # the whole comparison, or nothing
+        comparison.table.to_csv(staging / "comparison.csv")
+        chart = comparison_chart(comparison)
+        chart.savefig(staging / "comparison.png", dpi=110, bbox_inches="tight")
+        for result in comparison.results:  # each scenario's summary, plots and MLflow run
+            _, run_ids[result.name] = record_target_test(
+                result,
+                staging / result.name,
+                data_fingerprint=fingerprint,
+                params={
+                    "compared_with": ",".join(r.name for r in comparison.results),
+                    "workers": workers,
+                    "targeting": result.scenario.targeting,
+                },
+            )
+        write_manifest(
+            staging,
+            run_ids=run_ids,
+            scenario_sha256={str(p): file_fingerprint(p) for p in scenarios},
+            seed=seed,
+            code_version=code_version(),
         )
-        click.echo(f"{result.name}: {folder / result.name}/summary.json, MLflow run {run_id}")
+    click.echo(f"\nwrote {folder / 'comparison.csv'}, {folder / 'comparison.png'}")
+    for name, run_id in run_ids.items():
+        click.echo(f"{name}: {folder / name}/summary.json, MLflow run {run_id}")
 
 
 @simulate.command()
@@ -453,19 +479,17 @@ def backtest(
     from simulation.montecarlo.report import backtest_report
 
     paths = default_scenarios(scenarios)
+    read_scenarios(paths)
     population = load_population(households, panel, panel_seed, as_of)
-    try:
-        table = run_backtest(
-            paths,
-            population,
-            replications=replications,
-            seed=seed,
-            workers=workers,
-            scheduler=scheduler,
-            progress=_show_progress(),
-        )
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
+    table = run_backtest(
+        paths,
+        population,
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        scheduler=scheduler,
+        progress=_show_progress(),
+    )
     click.echo(f"In-sample backtest from as of {as_of}, {replications} replications (seed {seed}):")
     click.echo(backtest_report(table))
 
@@ -509,7 +533,7 @@ def validate(
     # lazy: keeps zengshou --help fast
     from forecast.provenance import population_fingerprint
     from simulation import Population
-    from simulation.montecarlo.record import record_validation
+    from simulation.montecarlo.record import VALIDATION_FILES, record_validation
     from simulation.montecarlo.report import validation_report
     from simulation.montecarlo.validation import (
         SERIES_ORIGINS,
@@ -520,6 +544,9 @@ def validate(
     )
 
     paths = default_scenarios(scenarios)
+    read_scenarios(paths)
+    _check_out_dir(out, "validation", VALIDATION_FILES)
+    open_store()
     population = Population.from_panel(
         validation_population_frame(households, panel_seed, origin), as_of=origin
     )
