@@ -578,7 +578,7 @@ RISK_REQUIRED_TAGS = (
     "evaluate_year",
     "code_version",
 )
-RISK_MODEL_FILES = ("MLmodel", "python_model.pkl", "artifacts/risk_model.joblib")
+RISK_MODEL_FILES = ("MLmodel", "logged_model.py", "artifacts/risk_model.joblib")
 
 
 def register_risk_model(

@@ -150,7 +150,7 @@ def test_promote_and_the_service_refuse_incomplete_versions(live, monkeypatch):
     shutil.rmtree(copy)
     refused = runner.invoke(main, ["risk", "promote", gone])
     assert refused.exit_code != 0
-    assert "model files missing: MLmodel, python_model.pkl" in refused.output
+    assert "model files missing: MLmodel, logged_model.py" in refused.output
 
     serving = live["http"].get("/health/ready").json()["model"]["version"]
     failed = reload(live)  # the alias points at `gone` since its successful promotion
