@@ -116,6 +116,9 @@ class Province(mesa.Model):
         self.households = households(self, population, years=self.months // 12 + 1)
         self.costs: dict[tuple[str, int], float] = defaultdict(float)
         self.reach: dict[tuple[str, int], float] = defaultdict(float)
+        # Per (lever, year): the unit of its scale, what it asked, what the eligible pool
+        # held and what it reached (record_reach), so that a shortfall is reported.
+        self.reach_accounts: dict[tuple[str, int], tuple[str, float, float, float]] = {}
         # Who each lever picked (indices of villages or households) by (lever, year), and
         # the month until which a household holds a multi-year lever (not picked again).
         self.choices: dict[tuple[str, int], np.ndarray] = {}
@@ -357,6 +360,18 @@ class Province(mesa.Model):
         if measure.unit_cost.per != "paid":
             self._account(measure, year, units, duration, recipients)
 
+    def record_reach(
+        self, measure: str, year: int, unit: str, asked: float, available: float, reached: float
+    ) -> None:
+        """Book what a lever asked for in ``year`` (its scale in households, villages or
+        yuan), what its eligible pool held and what it reached."""
+        self.reach_accounts[(measure, year)] = (
+            unit,
+            float(asked),
+            float(available),
+            float(reached),
+        )
+
     def spend(self, measure: str, year: int, yuan: float, recipients=None) -> None:
         """Book public spending on a lever: province accounts and each county's share.
 
@@ -503,6 +518,17 @@ class Province(mesa.Model):
             [(m, y, h) for (m, y), h in sorted(self.reach.items())],
             columns=["measure", "year", "households"],
         )
+        accounts = pd.DataFrame(
+            [(m, y, *a) for (m, y), a in sorted(self.reach_accounts.items())],
+            columns=["measure", "year", "unit", "asked", "available", "reached"],
+        )
+        accounts["shortfall"] = [
+            rules.shortfall_reason(unit, asked, available)
+            for unit, asked, available in accounts[["unit", "asked", "available"]].itertuples(
+                index=False
+            )
+        ]
+        reach = reach.merge(accounts, on=["measure", "year"], how="outer")
         return ReplicationResult(
             scenario=self.spec.name,
             seed=self.seed,

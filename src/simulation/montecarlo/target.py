@@ -46,6 +46,7 @@ from simulation.results import ReplicationResult
 from simulation.rules import stream
 
 BAND_COLUMNS: tuple[str, ...] = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
+REACH_WARNING = 0.95  # a lever reaching less than this share of its asked scale is flagged
 MONITORING_COLUMNS: tuple[str, ...] = (
     "share_people_under_line",
     "households_newly_under_line",
@@ -261,6 +262,13 @@ def _households(population: Any) -> int | None:
         return len(population)
     except TypeError:
         return None
+
+
+def _most_frequent_reason(reasons: pd.Series) -> str:
+    """The most frequent non-empty shortfall reason across replications ("" if none)."""
+    given = reasons.dropna()
+    given = given[given != ""]
+    return str(given.mode().iloc[0]) if len(given) else ""
 
 
 def bands(samples: pd.DataFrame) -> pd.DataFrame:
@@ -482,6 +490,32 @@ class TargetTestResult:
             }
         )
 
+    @cached_property
+    def reach(self) -> pd.DataFrame:
+        """Per lever and simulated year: the unit of its scale, the mean over replications of
+        what it ``asked``, what its eligible pool held (``available``), what it ``reached``
+        before take-up and the ``households`` granted its effects; ``share_reached``
+        (reached / asked) and the ``shortfall``'s most frequent reason ("" for none)."""
+        frames = [r.reach.assign(replication=i) for i, r in enumerate(self.results)]
+        table = pd.concat(frames, ignore_index=True)
+        if "asked" not in table:
+            return pd.DataFrame()
+        table = table.dropna(subset=["asked"])
+        table = table[table["year"].isin(self.years)]
+        grouped = table.groupby(["measure", "year"])
+        out = grouped[["asked", "available", "reached", "households"]].mean()
+        out.insert(0, "unit", grouped["unit"].first())
+        asked = out["asked"].where(out["asked"] > 0)
+        out["share_reached"] = (out["reached"] / asked).fillna(1.0)
+        out["shortfall"] = grouped["shortfall"].agg(_most_frequent_reason)
+        return out
+
+    @property
+    def reach_warnings(self) -> pd.DataFrame:
+        """The rows of :attr:`reach` whose lever reached less than 95 % of its asked scale."""
+        table = self.reach
+        return table if table.empty else table[table["share_reached"] < REACH_WARNING]
+
     @property
     def total_cost(self) -> float:
         """Mean total cost over the simulated years (yuan)."""
@@ -527,6 +561,7 @@ class TargetTestResult:
 
 __all__ = [
     "INCOME_COLUMNS",
+    "REACH_WARNING",
     "SOURCES",
     "ReplicationOutcome",
     "TargetTest",
