@@ -96,6 +96,29 @@ def replicate(
     return ReplicationOutcome(job.index, job.seed, full, contributions)
 
 
+def replication_paths(
+    population: Any, scenario: Any, seeds: Sequence[int], target_year: int
+) -> tuple[MacroDraws, np.ndarray]:
+    """The macro draws of the replications ``seeds`` and their households' own trends.
+
+    Each replication's households follow its macro draw less what the measures in force add
+    (they are part of the macro path, not on top of it). Both depend on the seeds and the
+    scenario's folder only, so every mix run on the same seeds shares them (common random
+    numbers).
+
+    Returns
+    -------
+    (MacroDraws, numpy.ndarray)
+        The draws (``.national`` holds each replication's national path) and the trends,
+        replications x simulated years.
+    """
+    as_of, last = population.as_of, scenario.years[1]
+    macro = draw_macro(as_of, max(target_year, last), list(seeds))
+    in_force = in_force_contribution(population, scenario, last)
+    drawn = macro.yunnan_trend.loc[:, as_of + 1 : last].to_numpy()
+    return macro, drawn - np.diff(np.r_[0.0, in_force])[None, :]
+
+
 def population_people(population: Any) -> float | None:
     """People the population represents (sum of weight x members), or None if unknown."""
     weight, members = getattr(population, "weight", None), getattr(population, "members", None)
@@ -200,13 +223,9 @@ class TargetTest:
         started = time.perf_counter()
         jobs = self.jobs()
         as_of = population.as_of
-        last_year = max(self.target_year, self.scenario.years[1])
-        macro = draw_macro(as_of, last_year, [j.seed for j in jobs])
-        # Each replication's households follow its macro draw less what the measures in
-        # force add (they are part of the macro path, not on top of it).
-        in_force = in_force_contribution(population, self.scenario, self.scenario.years[1])
-        drawn = macro.yunnan_trend.loc[:, as_of + 1 : self.scenario.years[1]].to_numpy()
-        trends = drawn - np.diff(np.r_[0.0, in_force])[None, :]
+        macro, trends = replication_paths(
+            population, self.scenario, [j.seed for j in jobs], self.target_year
+        )
         task = partial(
             replicate,
             self.scenario,
@@ -564,6 +583,7 @@ __all__ = [
     "REACH_WARNING",
     "SOURCES",
     "ReplicationOutcome",
+    "replication_paths",
     "TargetTest",
     "TargetTestResult",
     "bands",
