@@ -56,6 +56,10 @@ from simulation.optimize.space import DecisionSpace, Point
 from simulation.scenario import Scenario
 
 OBJECTIVES = ("cost_yuan", "p_target_met", "share_under_line")
+# What the sampler is told: the mean gap stands for P. Under common random numbers it moves
+# smoothly with a mix where P, a share of a few replications, moves in steps (0, 1/8, ...);
+# the stages after the screening rank and report by P itself.
+SAMPLER_OBJECTIVES = ("cost_yuan", "gap_mean", "share_under_line")
 DIRECTIONS = ("minimize", "maximize", "minimize")
 SAMPLERS = ("tpe", "nsga2")
 # The sampler's constraints, set on each trial (<= 0 when met; Trial.set_constraint).
@@ -341,7 +345,7 @@ def _screen(
                 CONSTRAINT_NAMES, constraints.sampler_violations(row), strict=True
             ):
                 trial.set_constraint(key, value)
-            study.tell(trial, [row[k] for k in OBJECTIVES])
+            study.tell(trial, [row[k] for k in SAMPLER_OBJECTIVES])
         complete = _complete(study)
         bar.update(size)
     bar.close()
@@ -476,20 +480,21 @@ def _rank(rows: Mapping[Any, Mapping[str, float]], constraints: Constraints) -> 
 
 
 def _finalists(top: pd.DataFrame, constraints: Constraints, count: int) -> list[Any]:
-    """Up to ``count`` mixes of the last rung to re-evaluate: the cheapest half among those
-    whose claim is within two standard errors of the asked probability or above it, the rest
-    spread over the front by cost (so the frontier spans every probability)."""
+    """Up to ``count`` mixes of the last rung to re-evaluate: a ladder up the front by cost
+    from the cheapest mix whose claim is within two standard errors of the asked probability
+    (so that if the fresh seeds ask a little more, the next rung of the ladder is only a
+    little dearer), and the front's surest mix; then the next best mixes if the front is
+    short."""
     ranked = _rank(top[list(OBJECTIVES)].to_dict(orient="index"), constraints)
-    front = [n for n in ranked if n in set(_front(top.loc[ranked]))]
-    near = top.loc[front]
-    reach = near["p_target_met"] + 2 * near["p_std_error"] >= constraints.min_probability
-    cheapest = near[reach].sort_values("cost_yuan").index.tolist()[: math.ceil(count / 2)]
-    rest = [n for n in near.sort_values("cost_yuan").index if n not in cheapest]
-    picks = np.unique(
-        np.linspace(0, len(rest) - 1, num=min(count - len(cheapest), len(rest))).round()
-    )
-    chosen = cheapest + [rest[int(i)] for i in picks] if rest else cheapest
-    for n in ranked:  # too small a front: the next best mixes
+    front = top.loc[[n for n in ranked if n in set(_front(top.loc[ranked]))]]
+    front = front.sort_values("cost_yuan")
+    hopeful = front["p_target_met"] + 2 * front["p_std_error"] >= constraints.min_probability
+    ladder = front[hopeful.cummax()].index.tolist()
+    chosen = ladder[: max(count - 1, 1)]
+    surest = front.sort_values(["p_target_met", "cost_yuan"], ascending=[False, True]).index[0]
+    if surest not in chosen and len(chosen) < count:
+        chosen.append(surest)
+    for n in ranked:  # too short a ladder: the next best mixes
         if len(chosen) >= min(count, len(top)):
             break
         if n not in chosen:
