@@ -37,14 +37,16 @@ OPTIONS = [
 
 
 def _complete(db: Path) -> dict[int, str]:
-    """Complete trials' numbers and parameters in an Optuna SQLite storage."""
+    """Complete screening trials' numbers and parameters in an Optuna SQLite storage."""
     if not db.exists():
         return {}
     try:
         with sqlite3.connect(db) as connection:
             rows = connection.execute(
                 "SELECT t.number, p.param_name, p.param_value FROM trials t "
-                "JOIN trial_params p ON p.trial_id = t.trial_id WHERE t.state = 'COMPLETE' "
+                "JOIN trial_params p ON p.trial_id = t.trial_id "
+                "JOIN trial_user_attributes a ON a.trial_id = t.trial_id "
+                "WHERE t.state = 'COMPLETE' AND a.key = 'stage' AND a.value_json = '\"screen\"' "
                 "ORDER BY t.number, p.param_name"
             ).fetchall()
     except sqlite3.OperationalError:  # tables not created yet, or locked a moment
@@ -89,7 +91,8 @@ def test_interrupted_search_resumes_and_the_trial_count_goes_on(run):
     assert all(after[n] == params for n, params in before.items())  # kept, not redone
     assert f"({len(before)} of them found in the storage" in stdout
     frontier = json.loads((out / "frontier.json").read_text())
-    assert frontier["evaluated_mixes"] == TRIALS and frontier["resumed_trials"] == len(before)
+    assert frontier["resumed_trials"] == len(before)
+    assert frontier["evaluated_mixes"] > TRIALS  # and the mixes bracketing the probability
 
 
 def test_cheapest_mix_within_5_percent_of_the_analytical_one(run):

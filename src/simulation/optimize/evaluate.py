@@ -74,12 +74,16 @@ class Outcomes:
             [list(s) for s in data["short"]],
         )
 
+    def gaps(self, national: np.ndarray) -> np.ndarray:
+        """Each replication's target-year gap to its national level (yuan per person)."""
+        return np.asarray(self.income) - np.asarray(national[: len(self)], dtype=float)
+
     def summary(self, national: np.ndarray) -> dict[str, float]:
         """The candidate's figures against each replication's national level (``national[i]``
         for replication ``i``): P(target) with its Monte Carlo standard error, the mean gap,
         cost and share under the line, and the share of replications with a reach warning."""
         n = len(self)
-        gap = np.asarray(self.income) - np.asarray(national[:n], dtype=float)
+        gap = self.gaps(national)
         p = float(np.mean(gap > 0))
         return {
             "replications": n,

@@ -55,8 +55,10 @@ def optimization_report(opt: Optimization, run_id: str | None = None) -> str:
     s = opt.settings
     size = f"{opt.households:,} households" if opt.households else "the population"
     lines = [
-        f"Cheapest mix around {opt.scenario.name}: {opt.evaluated_mixes} mixes screened "
-        f"({opt.resumed_trials} of them found in the storage from an earlier run), {size}, "
+        f"Cheapest mix around {opt.scenario.name}: {opt.evaluated_mixes} mixes evaluated "
+        f"({opt.screened} screened, {opt.resumed_trials} of them found in the storage from an "
+        f"earlier run; {opt.evaluated_mixes - opt.screened} bracketing the asked "
+        f"probability), {size}, "
         f"seed {opt.seed}, as of {opt.as_of}; {s.sampler.upper()} sampler, batches of "
         f"{s.batch}; run on {opt.ran_on} in {opt.elapsed_seconds:,.0f} s, "
         f"{opt.replications_run:,} replications in all.",

@@ -31,7 +31,7 @@ import json
 import math
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -63,7 +63,9 @@ SAMPLER_OBJECTIVES = ("cost_yuan", "gap_mean", "share_under_line")
 DIRECTIONS = ("minimize", "maximize", "minimize")
 SAMPLERS = ("tpe", "nsga2")
 # The sampler's constraints, set on each trial (<= 0 when met; Trial.set_constraint).
-CONSTRAINT_NAMES = ("budget", "max_under_line")
+CONSTRAINT_NAMES = ("budget", "max_under_line", "probability")
+REFINE_BATCH = 1_000_000  # the sampler seeds of the bracketing rounds (never a batch index)
+MARGIN_SCALE = 1000.0  # yuan per person: the probability constraint's unit for the sampler
 STUDY_NAME = "optimize"
 REFERENCE = "reference"  # the searched scenario itself, re-evaluated beside the finalists
 NOTE = "chosen by optimize run {run}"  # the assumption of every value a search chose
@@ -117,6 +119,8 @@ class Settings:
     rungs: int = 2
     final_replications: int = 64
     finalists: int = 8
+    refine_rounds: int = 2
+    refine_points: int = 3
     sampler: str = "tpe"
     target_year: int = 2024
     draw_parameters: bool = True
@@ -162,8 +166,13 @@ class Optimization:
 
     @property
     def evaluated_mixes(self) -> int:
-        """Mixes screened by the search."""
+        """Mixes the search evaluated (screened, then bracketing the asked probability)."""
         return len(self.trials)
+
+    @property
+    def screened(self) -> int:
+        """Mixes of the screening stage."""
+        return int((self.trials["stage"] == "screen").sum())
 
     @cached_property
     def frontier(self) -> pd.DataFrame:
@@ -272,6 +281,7 @@ def optimize(
         )
         _screen(url, study, space, search, settings, constraints, seed, own, progress)
         trials = _race(study, space, search, settings, constraints, progress)
+        trials = _refine(url, study, space, search, settings, constraints, seed, trials)
         fresh = Evaluator(
             scenario,
             population,
@@ -321,9 +331,11 @@ def _screen(
         study.enqueue_trial(own)
         study.enqueue_trial(space.floors(), skip_if_exists=True)
     for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        # Cut short by an interruption: ask its mix again (the count of complete ones goes on).
+        # Cut short by an interruption: ask its mix again (the count of complete ones goes on;
+        # a bracketing mix is asked again by its own stage).
         study.tell(stale.number, state=TrialState.FAIL)
-        study.enqueue_trial(stale.params)
+        if stale.user_attrs.get("stage", "screen") == "screen":
+            study.enqueue_trial(stale.params)
     distributions = _distributions(space)
     complete = _complete(study)
     bar = _bar(progress, settings.trials, complete, "mixes screened")
@@ -336,14 +348,19 @@ def _screen(
         )
         size = min(settings.batch, settings.trials - complete)
         asked = [study.ask(distributions) for _ in range(size)]
+        for trial in asked:
+            trial.set_user_attr("stage", "screen")
         mixes = [(space.apply(t.params, NOTE.format(run="search")), None) for t in asked]
         outcomes = evaluator.run(mixes, settings.screen_replications)
         for trial, outcome in zip(asked, outcomes, strict=True):
             row = outcome.summary(evaluator.national)
             trial.set_user_attr("outcomes", outcome.as_dict())
-            for key, value in zip(
-                CONSTRAINT_NAMES, constraints.sampler_violations(row), strict=True
-            ):
+            # P >= p on the screening seeds is the (1 - p) quantile of the gaps >= 0: told as
+            # that quantile, which moves smoothly with the mix, it steers the sampler to
+            # the mixes that just reach the asked probability.
+            margin = np.quantile(outcome.gaps(evaluator.national), 1 - constraints.min_probability)
+            violations = [*constraints.sampler_violations(row), -float(margin) / MARGIN_SCALE]
+            for key, value in zip(CONSTRAINT_NAMES, violations, strict=True):
                 trial.set_constraint(key, value)
             study.tell(trial, [row[k] for k in SAMPLER_OBJECTIVES])
         complete = _complete(study)
@@ -361,8 +378,7 @@ def _race(
 ) -> pd.DataFrame:
     """Stage 2: successive halving over the screened mixes; returns the trials table with
     each mix's figures at the last rung it reached (``rung``, ``replications``)."""
-    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    trials = sorted(trials, key=lambda t: t.number)[: settings.trials]
+    trials = _screened(study)[: settings.trials]
     outcomes = {t.number: _stored(study, t) for t in trials}
     params = {t.number: t.params for t in trials}
     rung = dict.fromkeys(outcomes, 0)
@@ -380,21 +396,122 @@ def _race(
             study.set_user_attr(f"outcomes.{n}", done.as_dict())
         bar.update(1)
     bar.close()
-    first = {t.number: Outcomes.from_dict(t.user_attrs["outcomes"]) for t in trials}
+    return _table(trials, outcomes, rung, space, evaluator, settings.screen_replications)
+
+
+def _table(
+    trials: Sequence[FrozenTrial],
+    outcomes: Mapping[int, Outcomes],
+    rung: Mapping[int, int],
+    space: DecisionSpace,
+    evaluator: Evaluator,
+    screen_replications: int,
+) -> pd.DataFrame:
+    """One row per mix: its screening figures (first replications), its figures at the last
+    rung it reached, its decisions."""
     rows = []
     for t in trials:
-        screened = first[t.number].summary(evaluator.national)
-        claim = outcomes[t.number].summary(evaluator.national)
+        claim = outcomes[t.number]
+        first = Outcomes.from_dict({k: v[:screen_replications] for k, v in claim.as_dict().items()})
+        screened = first.summary(evaluator.national)
         rows.append(
             {
                 "trial": t.number,
+                "stage": t.user_attrs.get("stage", "screen"),
                 "rung": rung[t.number],
                 **{f"screen_{k}": screened[k] for k in OBJECTIVES},
-                **claim,
+                **claim.summary(evaluator.national),
                 **{name: t.params[name] for name in space.names},
             }
         )
     return pd.DataFrame(rows).set_index("trial")
+
+
+def _refine(
+    url: str,
+    study: optuna.Study,
+    space: DecisionSpace,
+    evaluator: Evaluator,
+    settings: Settings,
+    constraints: Constraints,
+    seed: int,
+    table: pd.DataFrame,
+) -> pd.DataFrame:
+    """Stage 2b: bracket the asked probability. On the last rung's front, the cheapest mix
+    that reaches it and the next cheaper one that does not bracket the cheapest answer;
+    ``refine_points`` mixes between them (each numeric decision interpolated, each rule as
+    the reaching mix has it) run on the last rung's replications, and the bracket narrows,
+    ``refine_rounds`` times. A handful of mixes thus place the boundary finely where a
+    sampler spreads its trials over the whole front."""
+    level = int(table["rung"].max())
+    replications = settings.screen_replications * settings.eta**level
+    distributions = _distributions(space)
+    for round_ in range(settings.refine_rounds):
+        bracket = _bracket(table[table["rung"] == level], constraints)
+        if bracket is None:
+            break
+        key = f"refine.{round_}"
+        numbers = study.user_attrs.get(key)
+        if numbers is None:
+            low, high = (_point(table, space, n) for n in bracket)
+            study = optuna.load_study(
+                study_name=STUDY_NAME,
+                storage=url,
+                sampler=_sampler(settings, constraints, seed, REFINE_BATCH + round_),
+            )
+            points = _between(space, low, high, settings.refine_points)
+            for point in points:
+                study.enqueue_trial(point)
+            asked = [study.ask(distributions) for _ in points]
+            mixes = [(space.apply(t.params, NOTE.format(run="search")), None) for t in asked]
+            for trial, outcome in zip(asked, evaluator.run(mixes, replications), strict=True):
+                row = outcome.summary(evaluator.national)
+                trial.set_user_attr("stage", "refine")
+                trial.set_user_attr("outcomes", outcome.as_dict())
+                study.tell(trial, [row[k] for k in SAMPLER_OBJECTIVES])
+            numbers = [t.number for t in asked]
+            study.set_user_attr(key, numbers)
+        done = [t for t in study.get_trials(deepcopy=False) if t.number in set(numbers)]
+        outcomes = {t.number: Outcomes.from_dict(t.user_attrs["outcomes"]) for t in done}
+        rows = _table(
+            done,
+            outcomes,
+            dict.fromkeys(outcomes, level),
+            space,
+            evaluator,
+            settings.screen_replications,
+        )
+        table = pd.concat([table, rows])
+    return table
+
+
+def _bracket(top: pd.DataFrame, constraints: Constraints) -> tuple[Any, Any] | None:
+    """The cheapest front mix reaching the asked probability and the next cheaper front mix
+    (which does not); None when there is no such pair."""
+    front = top.loc[_front(top)].sort_values("cost_yuan")
+    reaching = front["p_target_met"] >= constraints.min_probability
+    if not reaching.any():
+        return None
+    first = int(np.argmax(reaching.to_numpy()))
+    if first == 0:
+        return None
+    return front.index[first - 1], front.index[first]
+
+
+def _between(space: DecisionSpace, low: Point, high: Point, count: int) -> list[Point]:
+    """``count`` points evenly between ``low`` and ``high``: numbers interpolated (whole where
+    the decision counts), rules as ``high`` has them."""
+    points = []
+    for t in np.linspace(0, 1, count + 2)[1:-1]:
+        point = {}
+        for d in space.decisions:
+            if d.setting == "priority":
+                point[d.name] = high[d.name]
+            else:
+                value = low[d.name] + t * (high[d.name] - low[d.name])
+                point[d.name] = int(round(value)) if d.integer else float(value)
+        points.append(point)
+    return points
 
 
 def _reevaluate(
@@ -594,8 +711,17 @@ def _distributions(space: DecisionSpace) -> dict[str, BaseDistribution]:
     return out
 
 
+def _screened(study: optuna.Study) -> list[FrozenTrial]:
+    """The complete trials of the screening stage, in order."""
+    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return sorted(
+        (t for t in trials if t.user_attrs.get("stage", "screen") == "screen"),
+        key=lambda t: t.number,
+    )
+
+
 def _complete(study: optuna.Study) -> int:
-    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    return len(_screened(study))
 
 
 def _point(trials: pd.DataFrame, space: DecisionSpace, number: Any) -> Point:
