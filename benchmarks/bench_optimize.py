@@ -12,7 +12,7 @@ Prints, for the action plan:
 Usage::
 
     .venv/bin/python benchmarks/bench_optimize.py                       # both, defaults
-    .venv/bin/python benchmarks/bench_optimize.py --trials 40 --skip-frontier
+    .venv/bin/python benchmarks/bench_optimize.py --households 5000 --screen-replications 4
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from simulation.optimize.report import recommendation_lines
 SCENARIO = project_root() / "scenarios" / "action_plan.yaml"
 
 
-def bench_frontier(population, trials: int, workers: int, households: int) -> None:
+def bench_frontier(population, settings: Settings, workers: int, households: int) -> None:
     scenario = load_scenario(SCENARIO)
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -42,7 +42,7 @@ def bench_frontier(population, trials: int, workers: int, households: int) -> No
             population,
             Path(folder) / "optuna.db",
             constraints=Constraints(0.5),
-            settings=Settings(trials=trials),
+            settings=settings,
             seed=1,
             workers=workers,
             progress=True,
@@ -103,6 +103,8 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=20_000)
     parser.add_argument("--trials", type=int, default=150)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--screen-replications", type=int, default=8)
+    parser.add_argument("--final-replications", type=int, default=64)
     parser.add_argument("--batch-mixes", type=int, default=8)
     parser.add_argument("--skip-frontier", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
@@ -114,7 +116,12 @@ def main() -> None:
     if not args.skip_dask:
         bench_dask(population, args.batch_mixes)
     if not args.skip_frontier:
-        bench_frontier(population, args.trials, args.workers, args.households)
+        settings = Settings(
+            trials=args.trials,
+            screen_replications=args.screen_replications,
+            final_replications=args.final_replications,
+        )
+        bench_frontier(population, settings, args.workers, args.households)
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ def test_interrupted_search_resumes_and_the_trial_count_goes_on(run):
     after = _complete(out / "optuna.db")
     assert len(after) == TRIALS
     assert all(after[n] == params for n, params in before.items())  # kept, not redone
-    assert f"({len(before)} of them found in the storage" in stdout
+    assert f"40 screened, {len(before)} of them found in the storage" in stdout
     frontier = json.loads((out / "frontier.json").read_text())
     assert frontier["resumed_trials"] == len(before)
     assert frontier["evaluated_mixes"] > TRIALS  # and the mixes bracketing the probability
