@@ -63,7 +63,9 @@ def lever(eligible: str, cost: float, high: float) -> dict:
     }
 
 
-def write_fixture(folder: Path, high_cheap: float = 1_000_000, high_dear: float = 1_000_000) -> Path:
+def write_fixture(
+    folder: Path, high_cheap: float = 1_000_000, high_dear: float = 1_000_000
+) -> Path:
     """Write the fixture catalogue, calibration and scenario into ``folder``; return the
     scenario's path."""
     folder.mkdir(parents=True, exist_ok=True)
