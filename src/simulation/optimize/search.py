@@ -268,7 +268,7 @@ def optimize(
     search_seeds, fresh_seeds = seeds[:n_search], seeds[n_search:]
     identity = _identity(scenario, space, population, constraints, settings, seed)
     study = _open(url, identity, settings, constraints, seed)
-    resumed = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    resumed = _complete(study)
     own, moved = space.own_point()
     with ReplicationRunner(population, workers, scheduler) as runner:
         search = Evaluator(
