@@ -383,7 +383,7 @@ def _race(
     params = {t.number: t.params for t in trials}
     rung = dict.fromkeys(outcomes, 0)
     pool = list(outcomes)
-    bar = _bar(progress, settings.rungs, 0, "halving rungs")
+    bar = _bar(progress, settings.rungs, 0, "halving rungs", unit="rung")
     for level in range(1, settings.rungs + 1):
         rows = {n: outcomes[n].summary(evaluator.national) for n in pool}
         keep = max(math.ceil(len(pool) / settings.eta), min(settings.finalists, len(pool)))
@@ -747,12 +747,12 @@ def _replications_run(study: optuna.Study) -> int:
     return total
 
 
-def _bar(progress: bool, total: int, initial: int, description: str):
+def _bar(progress: bool, total: int, initial: int, description: str, unit: str = "mix"):
     if not progress:
         return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=initial, desc=description, unit="mix")
+    return tqdm(total=total, initial=initial, desc=description, unit=unit)
 
 
 class _NoBar:
