@@ -25,6 +25,7 @@ from simulation import Population, load_scenario
 from simulation.montecarlo.replications import ReplicationRunner
 from simulation.optimize import Constraints, DecisionSpace, Settings, optimize
 from simulation.optimize.evaluate import Evaluator
+from simulation.optimize.report import frontier_dict, optimization_report
 from zengshou.cli import main
 
 HOUSEHOLDS, PANEL_SEED, TRIALS, FIRST_BATCH = 800, 11, 40, 8
@@ -187,3 +188,23 @@ def test_same_seed_same_search_on_one_or_two_workers(population, tmp_path):
     ]
     assert tables[0].equals(tables[1])
     assert tables[0]["cost_yuan"].nunique() > 1  # distinct mixes, not one repeated
+
+
+def test_no_mix_meeting_the_constraints_is_said_and_the_closest_named(population, tmp_path):
+    scenario = load_scenario(write_fixture(tmp_path / "fixture"))
+    settings = Settings(
+        trials=3, batch=3, screen_replications=1, rungs=0, final_replications=2, finalists=2
+    )
+    opt = optimize(
+        scenario,
+        population,
+        tmp_path / "optuna.db",
+        constraints=Constraints(0.5, budget=1.0),  # one yuan: nothing fits
+        settings=settings,
+        seed=2,
+    )
+    assert opt.recommended is None
+    report = optimization_report(opt)
+    assert "No mix meets the constraints" in report and "The closest:" in report
+    assert frontier_dict(opt)["closest"] == [str(n) for n in opt.closest().index]
+    assert opt.closest()["shortfall"].is_monotonic_increasing
