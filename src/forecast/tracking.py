@@ -395,6 +395,14 @@ def log_simulation_run(
         return run.info.run_id
 
 
+def log_artifacts(run_id: str, artifacts: list[str | Path]) -> None:
+    """Add files to a recorded run (files that must name the run, written after it)."""
+    configure()
+    client = MlflowClient()
+    for path in artifacts:
+        client.log_artifact(run_id, str(path))
+
+
 # -- income forecasting (forecast.forecasters, forecast.backtesting) -----------------------------
 
 FORECAST_BACKTEST_EXPERIMENT = "forecast-backtest"

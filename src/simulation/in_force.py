@@ -43,8 +43,10 @@ _cache: dict[int, tuple[weakref.ref, dict[tuple, np.ndarray]]] = {}
 
 
 def reference_file(scenario: Scenario) -> Path | None:
-    """The folder's scenario of the policies in force, if it has one."""
-    path = Path(scenario.path).parent / IN_FORCE_FILE
+    """The scenario of the policies in force beside the scenario's catalogue, if any (so a
+    scenario written elsewhere on a shipped base, such as an optimisation's recommended mix,
+    keeps the same measures in force)."""
+    path = Path(scenario.catalogue_path or scenario.path).parent / IN_FORCE_FILE
     return path if path.exists() else None
 
 

@@ -80,6 +80,14 @@ class HouseholdLever:
         if multi_year:
             holding[picked] = a.last_month
         units = float(np.sum(w[picked])) / a.per_unit
+        model.record_reach(
+            measure.name,
+            year,
+            "households",
+            a.units * a.per_unit,
+            eligible_weight,
+            units * a.per_unit,
+        )
         take = a.rng.random(len(w))[picked] < measure.take_up.value
         model.grant_effects(measure, year, a.state, picked[take], a.rng, units, spread=True)
 
@@ -118,6 +126,14 @@ class VillageLever:
         take = a.rng.random(len(a.weight)) < measure.take_up.value
         recipients = np.flatnonzero(a.eligible & in_village & take)
         units = sum(villages[v].represents() for v in chosen) / a.per_unit
+        model.record_reach(
+            measure.name,
+            year,
+            "villages",
+            a.units * a.per_unit,
+            villages_available,
+            units * a.per_unit,
+        )
         model.grant_effects(measure, year, a.state, recipients, a.rng, units, spread=False)
 
 
@@ -145,6 +161,8 @@ class PoolLever:
                 amount,
             )
         model.reach[(measure.name, year)] += float(np.sum(w[recipients]))
+        spread = yuan if total > 0 else 0.0  # nobody eligible sells: the money finds no one
+        model.record_reach(measure.name, year, "yuan", yuan, spread, spread)
         model.spend(measure.name, year, yuan * float(measure.unit_cost.value), recipients)
 
 
@@ -173,6 +191,11 @@ class CollectiveLever:
         end = start + int(measure.duration_months.value)
         model.grant(recipients, start, end, rules.SOURCES.index(source), dividend[hv][recipients])
         model.reach[(measure.name, year)] += float(np.sum(model.population.weight[recipients]))
+        villages = float(model.spec.province["villages"].value)
+        topped = sum(v.represents() for v, c in zip(model.villages, chosen, strict=True) if c)
+        model.record_reach(
+            measure.name, year, "villages", share_topped * villages, villages, topped
+        )
         model.spend(measure.name, year, cost * float(measure.unit_cost.value), recipients)
 
 

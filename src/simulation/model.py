@@ -119,6 +119,9 @@ class Province(mesa.Model):
         # Households reached by any lever this year, and each county's year (close_year).
         self.reached = np.zeros(population.size, dtype=bool)
         self.county_years: list[pd.DataFrame] = []
+        # Per (lever, year): the unit of its scale, what it asked, what the eligible pool
+        # held and what it reached (record_reach), so that a shortfall is reported.
+        self.reach_accounts: dict[tuple[str, int], tuple[str, float, float, float]] = {}
         # Who each lever picked (indices of villages or households) by (lever, year), and
         # the month until which a household holds a multi-year lever (not picked again).
         self.choices: dict[tuple[str, int], np.ndarray] = {}
@@ -368,6 +371,18 @@ class Province(mesa.Model):
         if measure.unit_cost.per != "paid":
             self._account(measure, year, units, duration, recipients)
 
+    def record_reach(
+        self, measure: str, year: int, unit: str, asked: float, available: float, reached: float
+    ) -> None:
+        """Book what a lever asked for in ``year`` (its scale in households, villages or
+        yuan), what its eligible pool held and what it reached."""
+        self.reach_accounts[(measure, year)] = (
+            unit,
+            float(asked),
+            float(available),
+            float(reached),
+        )
+
     def spend(self, measure: str, year: int, yuan: float, recipients=None) -> None:
         """Book public spending on a lever: province accounts and each county's share.
 
@@ -546,6 +561,17 @@ class Province(mesa.Model):
         spent = spent.groupby(["county", "year"], as_index=False)["cost_yuan"].sum()
         counties = counties.merge(spent, on=["county", "year"], how="left")
         counties["cost_yuan"] = counties["cost_yuan"].fillna(0.0)
+        accounts = pd.DataFrame(
+            [(m, y, *a) for (m, y), a in sorted(self.reach_accounts.items())],
+            columns=["measure", "year", "unit", "asked", "available", "reached"],
+        )
+        accounts["shortfall"] = [
+            rules.shortfall_reason(unit, asked, available)
+            for unit, asked, available in accounts[["unit", "asked", "available"]].itertuples(
+                index=False
+            )
+        ]
+        reach = reach.merge(accounts, on=["measure", "year"], how="outer")
         return ReplicationResult(
             scenario=self.spec.name,
             seed=self.seed,

@@ -37,7 +37,11 @@ class ReplicationResult:
     cost : pandas.DataFrame
         Long table with ``measure``, ``year``, ``cost_yuan`` (public spending on the measure).
     reach : pandas.DataFrame
-        Long table with ``measure``, ``year``, ``households`` (weighted households reached).
+        Long table with ``measure``, ``year``, ``households`` (weighted households granted
+        the lever's effects, after take-up) and, for every lever, ``unit`` (what its scale
+        counts: households, villages or yuan), ``asked`` (its scale that year in that unit),
+        ``available`` (what its eligible pool held), ``reached`` (what it reached before
+        take-up) and ``shortfall`` (why ``reached`` falls short of ``asked``, or empty).
     parameters : dict of str to float
         Parameter values drawn for this replication (effect sizes within their ranges), so
         that every figure can be traced back.

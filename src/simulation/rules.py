@@ -39,6 +39,19 @@ ELIGIBILITY: dict[str, Callable[[dict, Any], np.ndarray]] = {
 }
 
 
+def shortfall_reason(unit: str, asked: float, available: float) -> str:
+    """Why a lever could not reach the scale it asked for (``""`` when it could).
+
+    ``unit`` is what its scale counts: ``households`` and ``villages`` run out of eligible
+    ones; a ``yuan`` pool finds no eligible household to spread over.
+    """
+    if asked <= available * (1 + 1e-9) or asked <= 0:
+        return ""
+    if unit == "yuan":
+        return "no eligible household to spread the money over"
+    return f"eligible pool exhausted: {available:,.0f} eligible {unit} for {asked:,.0f} asked"
+
+
 def eligible(measure, state: dict) -> np.ndarray:
     """Mask of the households ``measure`` may reach (its ``eligible`` rule)."""
     return ELIGIBILITY[measure.eligible](state, measure)

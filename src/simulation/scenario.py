@@ -29,14 +29,18 @@ import pandas as pd
 from forecast.parameters import PANEL_RULES, ParameterError
 from forecast.paths import data_file
 from forecast.sourced import Rules, SourcedError, SourcedFile, read_entry, read_yaml
+from simulation.decisions import LeverSearch, narrow, parse_search
 from simulation.rules import ELIGIBILITY, MARKS, SOURCES
 
-ROOT_KEYS = {"name", "description", "catalogue", "calibration", "years", "activate"}
-CHILD_KEYS = {"name", "description", "base", "activate", "deactivate", "changes"}
+# ``search``: the scenario narrows the catalogue's decision space (simulation.decisions).
+ROOT_KEYS = {"name", "description", "catalogue", "calibration", "years", "activate", "search"}
+CHILD_KEYS = {"name", "description", "base", "activate", "deactivate", "changes", "search"}
 PARAM_KEYS = {"value", "values", "central", "low", "high", "unit", "source", "assumption"}
 PARAM_KEYS |= {"kind", "per", "per_member", "distribution", "cumulative"}
 MEASURE_FIELDS = {"plan", "reach", "eligible", "priority", "scale", "reach_per_unit", "take_up"}
 MEASURE_FIELDS |= {"unit_cost", "effects", "delay_months", "duration_months"}
+NOT_PARAMETERS = {"marks", "search"}  # a lever's keys that are neither fields nor parameters
+RULE_KEYS = {"value", "unit", "source", "assumption"}  # a named rule given with its basis
 SECTIONS = ("province", "measures", "monitoring", "shocks")
 REACH = ("households", "villages", "pool")
 PRIORITY = ("random", "lowest_income")
@@ -214,6 +218,7 @@ class Measure:
     duration_months: Parameter
     extra: dict[str, Parameter] = field(default_factory=dict)
     marks: tuple[str, ...] = ()  # flags it gives the villages it reaches (rules.MARKS)
+    search: LeverSearch | None = None  # what a search may change (simulation.decisions)
 
 
 @dataclass(frozen=True)
@@ -243,6 +248,7 @@ class Scenario:
     shocks: dict[str, Parameter]
     calibration: dict[str, Parameter]
     calibration_path: str = ""
+    catalogue_path: str = ""  # the measure catalogue of the root scenario
 
     @property
     def targeting(self) -> str:
@@ -386,6 +392,8 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, tuple[int, int],
         if not isinstance(changes, dict):
             raise ScenarioError(path, "changes", "expected a mapping")
         _merge(path, "changes", tree, changes)
+        if "search" in data:
+            tree["_search"].append((path, data["search"]))
         return tree, years, active, root
     _check_keys(path, "", data, ROOT_KEYS)
     for key in ("name", "catalogue", "calibration", "years"):
@@ -406,6 +414,7 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, tuple[int, int],
         k: v for k, v in calibration.items() if k not in ("kind", "posterior_covariance")
     }
     tree["_files"] = {s: catalogue_path for s in SECTIONS} | {"calibration": calibration_path}
+    tree["_search"] = [(path, data["search"])] if "search" in data else []
     active = _measure_names(path, data, "activate", tree)
     return tree, (years["first"], years["last"]), active, path
 
@@ -425,7 +434,7 @@ def _merge(path: Path, where: str, target: dict, changes: dict) -> None:
     """Deep-merge ``changes`` into ``target``; every key must already exist there."""
     for key, value in changes.items():
         here = f"{where}.{key}"
-        if key not in target or key == "_files":
+        if key not in target or key.startswith("_"):
             raise ScenarioError(path, here, "unknown key")
         if value is None:
             raise ScenarioError(path, here, "missing value")
@@ -456,6 +465,8 @@ def _merge(path: Path, where: str, target: dict, changes: dict) -> None:
             if not isinstance(value, dict):
                 raise ScenarioError(path, here, "expected a mapping")
             _merge(path, here, current, value)
+        elif isinstance(value, dict):  # a named rule given with its basis (priority)
+            target[key] = {**value, "_changed_in": str(path)}
         else:
             target[key] = value
 
@@ -501,6 +512,9 @@ def _build(
         for f_name in MEASURE_FIELDS:
             if spec.get(f_name) is None:
                 raise ScenarioError(files["measures"], f"{key}.{f_name}", "missing value")
+        if isinstance(spec["priority"], dict):
+            node = spec["priority"]
+            spec = {**spec, "priority": _rule(file_of("measures", node), f"{key}.priority", node)}
         for choice, options in (
             ("reach", REACH),
             ("priority", PRIORITY),
@@ -546,7 +560,7 @@ def _build(
         extra = {
             k: param("measures", f"{key}.{k}", v)
             for k, v in spec.items()
-            if k not in MEASURE_FIELDS and k != "marks"
+            if k not in MEASURE_FIELDS | NOT_PARAMETERS
         }
         unit_cost = param("measures", f"{key}.unit_cost", spec["unit_cost"])
         if unit_cost.per not in ("once", "year", "paid"):
@@ -555,13 +569,26 @@ def _build(
                 f"{key}.unit_cost.per",
                 "expected 'once', 'year' or 'paid'",
             )
+        scale = param("measures", f"{key}.scale", spec["scale"], yearly=True)
+        search = None
+        if spec.get("search") is not None:
+            search = parse_search(
+                spec["search"],
+                files["measures"],
+                f"{key}.search",
+                scale_unit=scale.unit,
+                scale_values=scale.values or {},
+                reach=spec["reach"],
+                priorities=PRIORITY,
+                error=ScenarioError,
+            )
         levers[m_name] = Measure(
             name=m_name,
             plan=str(spec["plan"]),
             reach=spec["reach"],
             eligible=spec["eligible"],
             priority=spec["priority"],
-            scale=param("measures", f"{key}.scale", spec["scale"], yearly=True),
+            scale=scale,
             reach_per_unit=param("measures", f"{key}.reach_per_unit", spec["reach_per_unit"]),
             take_up=param("measures", f"{key}.take_up", spec["take_up"]),
             unit_cost=unit_cost,
@@ -570,7 +597,9 @@ def _build(
             duration_months=param("measures", f"{key}.duration_months", spec["duration_months"]),
             extra=extra,
             marks=tuple(marks),
+            search=search,
         )
+    _narrow_search(levers, tree["_search"])
     sections = {
         s: {k: param(s, f"{s}.{k}", v) for k, v in tree[s].items()}
         for s in ("province", "monitoring", "shocks", "calibration")
@@ -600,8 +629,34 @@ def _build(
         measures=tuple(active),
         levers=levers,
         calibration_path=str(files["calibration"]),
+        catalogue_path=str(files["measures"]),
         **sections,
     )
+
+
+def _rule(file: Path, key: str, node: dict) -> str:
+    """A named rule given as ``{value, unit: rule, source|assumption}``: its value."""
+    node = {k: v for k, v in node.items() if k != "_changed_in"}
+    _check_keys(file, key, node, RULE_KEYS)
+    if node.get("unit") != RULE_UNIT:
+        raise ScenarioError(file, f"{key}.unit", f"expected '{RULE_UNIT}'")
+    if not ({"source", "assumption"} & set(node)):
+        raise ScenarioError(file, key, "needs a 'source' or an 'assumption'")
+    if not isinstance(node.get("value"), str):
+        raise ScenarioError(file, f"{key}.value", "missing value")
+    return node["value"]
+
+
+def _narrow_search(levers: dict[str, Measure], narrowings: list[tuple[Path, Any]]) -> None:
+    """Apply each scenario's ``search:`` section (root first) to its levers' search spaces."""
+    for path, section in narrowings:
+        if not isinstance(section, dict) or not section:
+            raise ScenarioError(path, "search", "expected a mapping of measure names")
+        for name, node in section.items():
+            if name not in levers:
+                raise ScenarioError(path, f"search.{name}", "unknown measure")
+            narrowed = narrow(levers[name].search, node, path, f"search.{name}", ScenarioError)
+            levers[name] = dataclasses.replace(levers[name], search=narrowed)
 
 
 def _parameter(file: Path, key: str, node: Any, years: tuple[int, int], yearly: bool) -> Parameter:

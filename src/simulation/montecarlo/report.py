@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.montecarlo.compare import Comparison
-from simulation.montecarlo.target import TargetTestResult
+from simulation.montecarlo.target import REACH_WARNING, TargetTestResult
 from simulation.montecarlo.validation import Validation, series_scores
 from simulation.montecarlo.words import (
     billions,
@@ -25,6 +25,7 @@ from simulation.montecarlo.words import (
     percent,
     points,
     ratio,
+    reach_warning_lines,
     standard_error,
     yuan,
 )
@@ -78,6 +79,7 @@ def target_report(result: TargetTestResult) -> str:
         + "; ".join(f"{y}: {billions(v)}" for y, v in totals["mean"].items())
         + f"; all years: {billions(result.total_cost)}."
     )
+    lines += _reach_lines(result)
     lines += _attribution_lines(result)
     lines += _county_lines(result)
     return "\n".join(lines)
@@ -112,6 +114,24 @@ def _county_lines(result: TargetTestResult, shown: int = 5) -> list[str]:
 def _caveat_lines(replications: int, what: str) -> list[str]:
     caveat = few_replications_caveat(replications, what)
     return [] if caveat is None else [caveat]
+
+
+def _reach_lines(result: TargetTestResult) -> list[str]:
+    """Levers that reached under 95 % of the scale they asked, and why."""
+    if result.reach.empty:
+        return []
+    warnings = reach_warning_lines(result)
+    if not warnings:
+        return [
+            "",
+            f"Reach: every lever reached at least {percent(REACH_WARNING)} of the scale it "
+            "asked, every year (summary.json: reach).",
+        ]
+    return [
+        "",
+        f"WARNING: reach below {percent(REACH_WARNING)} of the asked scale (summary.json: reach):",
+        *(f"  {line}" for line in warnings),
+    ]
 
 
 def _assumption_lines(result: TargetTestResult) -> list[str]:

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from forecast.provenance import code_version
-from simulation.montecarlo.target import TargetTestResult
+from simulation.montecarlo.target import REACH_WARNING, TargetTestResult
 from simulation.montecarlo.validation import Validation, series_scores
+from simulation.montecarlo.words import reach_warning_lines
 
 # --- target test -----------------------------------------------------------------------------
 
@@ -64,6 +65,17 @@ def summary_dict(result: TargetTestResult) -> dict[str, Any]:
             "by_measure_and_year": [
                 {k: _number(v) for k, v in row.items()} for row in cost.to_dict("records")
             ],
+        },
+        "reach": {
+            "what": "per lever and year, mean over replications: the scale asked, what the "
+            "eligible pool held, what was reached before take-up (unit: households, villages "
+            "or yuan) and households granted the effects; shortfall: why reached < asked",
+            "warning_below_share": REACH_WARNING,
+            "by_measure_and_year": [
+                {k: _number(v) for k, v in row.items()}
+                for row in result.reach.reset_index().to_dict("records")
+            ],
+            "warnings": reach_warning_lines(result),
         },
         "gain_per_yuan": _number(result.gain_per_yuan),
         "attribution": None

@@ -47,6 +47,7 @@ from simulation.results import ReplicationResult
 from simulation.rules import stream
 
 BAND_COLUMNS: tuple[str, ...] = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
+REACH_WARNING = 0.95  # a lever reaching less than this share of its asked scale is flagged
 MONITORING_COLUMNS: tuple[str, ...] = (
     "share_people_under_line",
     "households_newly_under_line",
@@ -94,6 +95,29 @@ def replicate(
             scenario, population, job.seed, full, simulate, draw_parameters
         )
     return ReplicationOutcome(job.index, job.seed, full, contributions)
+
+
+def replication_paths(
+    population: Any, scenario: Any, seeds: Sequence[int], target_year: int
+) -> tuple[MacroDraws, np.ndarray]:
+    """The macro draws of the replications ``seeds`` and their households' own trends.
+
+    Each replication's households follow its macro draw less what the measures in force add
+    (they are part of the macro path, not on top of it). Both depend on the seeds and the
+    scenario's folder only, so every mix run on the same seeds shares them (common random
+    numbers).
+
+    Returns
+    -------
+    (MacroDraws, numpy.ndarray)
+        The draws (``.national`` holds each replication's national path) and the trends,
+        replications x simulated years.
+    """
+    as_of, last = population.as_of, scenario.years[1]
+    macro = draw_macro(as_of, max(target_year, last), list(seeds))
+    in_force = in_force_contribution(population, scenario, last)
+    drawn = macro.yunnan_trend.loc[:, as_of + 1 : last].to_numpy()
+    return macro, drawn - np.diff(np.r_[0.0, in_force])[None, :]
 
 
 def population_people(population: Any) -> float | None:
@@ -200,13 +224,9 @@ class TargetTest:
         started = time.perf_counter()
         jobs = self.jobs()
         as_of = population.as_of
-        last_year = max(self.target_year, self.scenario.years[1])
-        macro = draw_macro(as_of, last_year, [j.seed for j in jobs])
-        # Each replication's households follow its macro draw less what the measures in
-        # force add (they are part of the macro path, not on top of it).
-        in_force = in_force_contribution(population, self.scenario, self.scenario.years[1])
-        drawn = macro.yunnan_trend.loc[:, as_of + 1 : self.scenario.years[1]].to_numpy()
-        trends = drawn - np.diff(np.r_[0.0, in_force])[None, :]
+        macro, trends = replication_paths(
+            population, self.scenario, [j.seed for j in jobs], self.target_year
+        )
         task = partial(
             replicate,
             self.scenario,
@@ -262,6 +282,13 @@ def _households(population: Any) -> int | None:
         return len(population)
     except TypeError:
         return None
+
+
+def _most_frequent_reason(reasons: pd.Series) -> str:
+    """The most frequent non-empty shortfall reason across replications ("" if none)."""
+    given = reasons.dropna()
+    given = given[given != ""]
+    return str(given.mode().iloc[0]) if len(given) else ""
 
 
 def bands(samples: pd.DataFrame) -> pd.DataFrame:
@@ -496,6 +523,32 @@ class TargetTestResult:
             }
         )
 
+    @cached_property
+    def reach(self) -> pd.DataFrame:
+        """Per lever and simulated year: the unit of its scale, the mean over replications of
+        what it ``asked``, what its eligible pool held (``available``), what it ``reached``
+        before take-up and the ``households`` granted its effects; ``share_reached``
+        (reached / asked) and the ``shortfall``'s most frequent reason ("" for none)."""
+        frames = [r.reach.assign(replication=i) for i, r in enumerate(self.results)]
+        table = pd.concat(frames, ignore_index=True)
+        if "asked" not in table:
+            return pd.DataFrame()
+        table = table.dropna(subset=["asked"])
+        table = table[table["year"].isin(self.years)]
+        grouped = table.groupby(["measure", "year"])
+        out = grouped[["asked", "available", "reached", "households"]].mean()
+        out.insert(0, "unit", grouped["unit"].first())
+        asked = out["asked"].where(out["asked"] > 0)
+        out["share_reached"] = (out["reached"] / asked).fillna(1.0)
+        out["shortfall"] = grouped["shortfall"].agg(_most_frequent_reason)
+        return out
+
+    @property
+    def reach_warnings(self) -> pd.DataFrame:
+        """The rows of :attr:`reach` whose lever reached less than 95 % of its asked scale."""
+        table = self.reach
+        return table if table.empty else table[table["share_reached"] < REACH_WARNING]
+
     @property
     def total_cost(self) -> float:
         """Mean total cost over the simulated years (yuan)."""
@@ -541,8 +594,10 @@ class TargetTestResult:
 
 __all__ = [
     "INCOME_COLUMNS",
+    "REACH_WARNING",
     "SOURCES",
     "ReplicationOutcome",
+    "replication_paths",
     "TargetTest",
     "TargetTestResult",
     "bands",

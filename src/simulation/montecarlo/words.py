@@ -86,6 +86,21 @@ def count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
+def reach_warning_lines(result) -> list[str]:
+    """One sentence per lever and year that reached under 95 % of its asked scale (a
+    :class:`~.target.TargetTestResult`'s ``reach_warnings``)."""
+    lines = []
+    for (measure, year), row in result.reach_warnings.iterrows():
+        why = row["shortfall"] or (
+            "no shortfall of the eligible pool: the sample places a lever this small coarsely"
+        )
+        lines.append(
+            f"{measure} {year}: reached {row['reached']:,.0f} of {row['asked']:,.0f} "
+            f"{row['unit']} asked ({100 * row['share_reached']:.0f} %); {why}."
+        )
+    return lines
+
+
 def likelihood(p: float) -> str:
     """Words for a probability, in the spirit of the IPCC's calibrated language."""
     for bound, words in (
@@ -111,5 +126,6 @@ __all__ = [
     "points",
     "ratio",
     "standard_error",
+    "reach_warning_lines",
     "yuan",
 ]

@@ -577,3 +577,134 @@ def validate(
         data_fingerprint=population_fingerprint(population),
     )
     click.echo(f"\nwrote {path}\nMLflow run {run_id} (experiment simulation-validation)")
+
+
+@simulate.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--min-probability",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Probability of meeting the 2024 target the mix must reach.",
+)
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), help="Cost ceiling (yuan).")
+@click.option(
+    "--max-under-line",
+    type=click.FloatRange(0, 1),
+    help="Ceiling on the 2024 share of people under the monitoring line.",
+)
+@click.option("--trials", default=150, show_default=True, type=click.IntRange(min=1))
+@population_options()
+@click.option("--seed", default=1, show_default=True, help="Seed of replications and sampler.")
+@click.option("--sampler", type=click.Choice(["tpe", "nsga2"]), default="tpe", show_default=True)
+@click.option(
+    "--batch", default=8, show_default=True, type=click.IntRange(min=1), help="Mixes per batch."
+)
+@click.option(
+    "--screen-replications",
+    default=8,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Replications of every mix.",
+)
+@click.option(
+    "--rungs",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Successive halving: each rung keeps the best 1/eta on eta times more replications.",
+)
+@click.option("--eta", default=3, show_default=True, type=click.IntRange(min=2))
+@click.option(
+    "--final-replications",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Fresh replications of each finalist (the reported P and its standard error).",
+)
+@click.option("--finalists", default=8, show_default=True, type=click.IntRange(min=1))
+@click.option("--central", is_flag=True, help="Central effect sizes instead of draws.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder of the files and the Optuna storage (optuna.db): run again to resume.",
+)
+@runner_options
+def optimize(
+    scenario,
+    min_probability,
+    budget,
+    max_under_line,
+    trials,
+    households,
+    full,
+    panel,
+    panel_seed,
+    as_of,
+    seed,
+    sampler,
+    batch,
+    screen_replications,
+    rungs,
+    eta,
+    final_replications,
+    finalists,
+    central,
+    out,
+    workers,
+    scheduler,
+) -> None:
+    """Search the cheapest mix of measures around SCENARIO that meets the 2024 target with
+    at least --min-probability (within --budget and --max-under-line), and the
+    cost-probability frontier: report, frontier table/plot/json, recommended.yaml, MLflow
+    record. Interrupted, the same command resumes from OUT/optuna.db."""
+    # lazy: keeps zengshou --help fast
+    from forecast.provenance import population_fingerprint
+    from simulation import ScenarioError, load_scenario
+    from simulation.optimize import Constraints, Settings
+    from simulation.optimize import optimize as search
+    from simulation.optimize.record import record_optimization
+    from simulation.optimize.report import optimization_report
+
+    try:
+        spec = load_scenario(scenario)
+        constraints = Constraints(min_probability, budget, max_under_line)
+        settings = Settings(
+            trials=trials,
+            batch=batch,
+            screen_replications=screen_replications,
+            eta=eta,
+            rungs=rungs,
+            final_replications=final_replications,
+            finalists=finalists,
+            sampler=sampler,
+            draw_parameters=not central,
+        )
+    except (ScenarioError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    folder = _out_dir(out, f"optimize-{spec.name}")
+    population = load_population(None if full else households, panel, panel_seed, as_of)
+    try:
+        opt = search(
+            spec,
+            population,
+            folder / "optuna.db",
+            constraints=constraints,
+            settings=settings,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            progress=_show_progress(),
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    files, run_id = record_optimization(
+        opt,
+        folder,
+        data_fingerprint=population_fingerprint(population),
+        params={"workers": workers, "panel_seed": panel_seed},
+    )
+    click.echo(optimization_report(opt, run_id))
+    click.echo(f"\nwrote {', '.join(str(f) for f in files)}")
+    click.echo(f"MLflow run {run_id} (experiment simulation-optimize)")
