@@ -331,7 +331,7 @@ def _check_numbers(
     if isinstance(value, str):
         if word_ok and (value in rules.words or unit in rules.word_units):
             return
-        raise fail(at, f"'{value}' is not a number")
+        raise fail(at, _text_not_number(value))
     if not is_number(value):
         raise fail(at, f"{value!r} is not a number")
     if not math.isfinite(value):
@@ -581,3 +581,16 @@ class SourcedFile:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(key, f"missing: a non-empty {key} is required")
         return value.strip()
+
+
+def _text_not_number(value: str) -> str:
+    """Why a text is not a number; a number YAML 1.1 reads as text (``1e300``: no dot, no
+    sign in the exponent) says how to write it."""
+    try:
+        number = float(value)
+    except ValueError:
+        return f"'{value}' is not a number"
+    return (
+        f"'{value}' is read as text, not a number: YAML needs a dot and a signed exponent "
+        f"({number:.1e})"
+    )

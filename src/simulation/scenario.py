@@ -615,8 +615,10 @@ def _build(
             "monitoring.targeting.value",
             f"'{targeting.value}' not one of {TARGETING} (unit: {RULE_UNIT})",
         )
-    if not isinstance(name, str) or not name:
+    if not name:
         raise ScenarioError(path, "name", "missing value")
+    if not isinstance(name, str):
+        raise ScenarioError(path, "name", f"expected text, got a {type(name).__name__}")
     if description is not None and not isinstance(description, str):
         raise ScenarioError(
             path, "description", f"expected text, got a {type(description).__name__}"

@@ -49,6 +49,12 @@ BAD_ENTRIES = {
         "x.value",
         "'lots' is not a number",
     ),
+    # YAML 1.1 reads 1e300 (no dot, no sign) as text: say so, not "not a number".
+    "number read as text": (
+        "x: {value: 1e300, unit: households, source: s}",
+        "x.value",
+        "'1e300' is read as text, not a number: YAML needs a dot and a signed exponent (1.0e+300)",
+    ),
     "value not finite": (
         "x: {value: .inf, unit: households, source: s}",
         "x.value",

@@ -116,6 +116,7 @@ def test_variant_changes_only_what_it_says(action_plan):
         ),
         ("activate_nested_list.yaml", "activate: expected a list of measure names"),
         ("description_not_text.yaml", "description: expected text, got a dict"),
+        ("name_not_text.yaml", "name: expected text, got a list"),
         (
             "assumption_list.yaml",
             "skills_training.take_up.assumption: expected text saying where the value comes "
