@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_rules_cases import one_person_block
 
 from forecast.dynamics import HOUSEHOLD_TYPES, LABOUR_GROUPS
 from simulation import Population, load_scenario, rules
@@ -35,23 +36,7 @@ def quiet(scenario):
 
 def wage_block(n: int, wage: float = 12_000.0) -> HouseholdBlock:
     """``n`` one-person households earning ``wage`` yuan a year, all of it wage."""
-    income = np.zeros((4, n))
-    income[rules.WAGE] = wage
-    return HouseholdBlock(
-        {
-            "weight": np.ones(n),
-            "members": np.ones(n),
-            "labour_force": np.ones(n, dtype=int),
-            "household_type": np.ones(n, dtype=np.int8),
-            "county": np.zeros(n, dtype=np.int32),
-            "village": np.zeros(n, dtype=np.int32),
-            "key_county": np.zeros(n, dtype=bool),
-            "relocated": np.zeros(n, dtype=bool),
-            "monitored": np.zeros(n, dtype=bool),
-            "income": income,
-        },
-        years=4,
-    )
+    return one_person_block(n, wage, household_type=1)
 
 
 def quiet_month(month: int, **shock) -> MonthContext:

@@ -14,7 +14,9 @@ from simulation.households import HouseholdBlock, MonthContext
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "rules.yaml").read_text())
 
 
-def one_person_block(n: int, income: float, monitored: bool = False) -> HouseholdBlock:
+def one_person_block(
+    n: int, income: float, monitored: bool = False, household_type: int = 0
+) -> HouseholdBlock:
     """``n`` one-person households with ``income`` yuan a year, all of it wage."""
     base = np.zeros((4, n))
     base[rules.WAGE] = income
@@ -23,7 +25,7 @@ def one_person_block(n: int, income: float, monitored: bool = False) -> Househol
             "weight": np.ones(n),
             "members": np.ones(n),
             "labour_force": np.ones(n, dtype=int),
-            "household_type": np.zeros(n, dtype=np.int8),
+            "household_type": np.full(n, household_type, dtype=np.int8),
             "county": np.zeros(n, dtype=np.int32),
             "village": np.zeros(n, dtype=np.int32),
             "key_county": np.zeros(n, dtype=bool),
@@ -83,21 +85,7 @@ def detection_delay(township_interval, county_interval):
 def training_spell(trained_month, delay_months, duration_months, gain_yuan, take_up):
     """Train 4,000 one-person households in a month, as the model does; read their gains."""
     n = 4000
-    block = HouseholdBlock(
-        {
-            "weight": np.ones(n),
-            "members": np.ones(n),
-            "labour_force": np.ones(n, dtype=int),
-            "household_type": np.zeros(n, dtype=np.int8),
-            "county": np.zeros(n, dtype=np.int32),
-            "village": np.zeros(n, dtype=np.int32),
-            "key_county": np.zeros(n, dtype=bool),
-            "relocated": np.zeros(n, dtype=bool),
-            "monitored": np.zeros(n, dtype=bool),
-            "income": np.zeros((4, n)),
-        },
-        years=4,
-    )
+    block = one_person_block(n, 0.0)
     employed = np.random.default_rng(0).random(n) < take_up  # the model's take-up draw
     start = trained_month + delay_months
     block.grant(np.flatnonzero(employed), start, start + duration_months, rules.WAGE, gain_yuan)
