@@ -28,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 from api.schemas import ROW_FIELDS, Household
+from forecast.i18n import catalogue
 from forecast.risk import BANDS, OUTPUT_COLUMNS
+from forecast.risk.reasons import reason_text
 from forecast.schema import COLUMNS_BY_NAME
 
 log = logging.getLogger("zengshou.api")
@@ -157,13 +159,15 @@ def build_frame(batches: Sequence[Sequence[Household]]) -> pd.DataFrame:
 def read_scores(result: pd.DataFrame, n_households: int) -> tuple[list[dict[str, Any]], str]:
     """Check the model's answer against the contract and return ``(scores, line_version)``.
 
-    Scores come back in household order, without ids (the caller restores them).
+    Scores come back in household order, without ids (the caller restores them), with their
+    reasons as ``reason_details``, to be said in the caller's language (:func:`say_reasons`).
 
     Raises
     ------
     ModelContractError
         On missing columns, a wrong number or order of households, a probability outside
-        [0, 1], an unknown band or more than three reasons.
+        [0, 1], an unknown band, more than three reasons or a reason detail that is not
+        ``{"code", "key", "fields"}`` with a key of the message catalogue.
     """
     missing = [c for c in OUTPUT_COLUMNS if c not in result]
     if missing:
@@ -171,7 +175,7 @@ def read_scores(result: pd.DataFrame, n_households: int) -> tuple[list[dict[str,
     if len(result) != n_households:
         raise ModelContractError(f"model returned {len(result)} rows for {n_households}")
     # Plain lists: for a few households, cheaper than any vectorised check.
-    ids, years, probability, bands, flags, reasons, line_yuan, line_versions = (
+    ids, years, probability, bands, flags, reasons, line_yuan, line_versions, details = (
         result[name].tolist() for name in OUTPUT_COLUMNS
     )
     expected = [str(i) for i in range(n_households)]
@@ -186,6 +190,12 @@ def read_scores(result: pd.DataFrame, n_households: int) -> tuple[list[dict[str,
     reasons = [[str(r) for r in listed] for listed in reasons]
     if any(len(r) > 3 for r in reasons):
         raise ModelContractError("more than three reasons")
+    details = [list(listed) for listed in details]
+    if [len(d) for d in details] != [len(r) for r in reasons]:
+        raise ModelContractError("reason_details do not match reasons one to one")
+    known = catalogue()
+    if not all(_is_reason(d, known) for listed in details for d in listed):
+        raise ModelContractError("a reason detail lacks code, catalogue key or fields")
     versions = set(map(str, line_versions))
     if len(versions) > 1:
         raise ModelContractError("one call answered with several monitoring-line versions")
@@ -195,14 +205,36 @@ def read_scores(result: pd.DataFrame, n_households: int) -> tuple[list[dict[str,
             "probability": float(p),
             "band": str(band),
             "flag": bool(flag),
-            "reasons": why,
+            "reason_details": why,
             "line_yuan": float(line),
         }
         for year, p, band, flag, why, line in zip(
-            years, probability, bands, flags, reasons, line_yuan, strict=True
+            years, probability, bands, flags, details, line_yuan, strict=True
         )
     ]
     return scores, versions.pop() if versions else ""
+
+
+def _is_reason(detail: Any, known: Mapping[str, Any]) -> bool:
+    return (
+        isinstance(detail, Mapping)
+        and isinstance(detail.get("code"), str)
+        and detail.get("key") in known
+        and isinstance(detail.get("fields"), Mapping)
+    )
+
+
+def say_reasons(scores: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Scores as the service answers them: each ``reason_details`` said in ``lang`` as
+    ``reasons``, with the machine-readable ``reason_codes`` (the features quoted) beside."""
+    said = []
+    for score in scores:
+        answer = dict(score)
+        details = answer.pop("reason_details")
+        answer["reasons"] = [reason_text(d, lang) for d in details]
+        answer["reason_codes"] = [d["code"] for d in details]
+        said.append(answer)
+    return said
 
 
 def score_batches(

@@ -103,7 +103,14 @@ class HouseholdScore(BaseModel):
     probability: float = Field(ge=0, le=1, description="Probability of falling under the line")
     band: Literal["low", "medium", "high"]
     flag: bool = Field(description="Whether the model recommends a visit")
-    reasons: list[str] = Field(max_length=3, description="Top contributing factors, in words")
+    reasons: list[str] = Field(
+        max_length=3, description="Top contributing factors, in words, in the language asked"
+    )
+    reason_codes: list[str] = Field(
+        max_length=3,
+        description="The same factors, machine-readable: the feature each reason quotes "
+        "(e.g. wage_change), in the order of reasons and whatever the language",
+    )
     line_yuan: float = Field(description="Monitoring line used, yuan per person per year")
 
 

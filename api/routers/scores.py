@@ -5,18 +5,26 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from api.deps import ScoreKey, ServiceDep
-from api.model import ModelContractError, smoke_households
+from api.model import ModelContractError, say_reasons, smoke_households
 from api.schemas import ROW_FIELDS, Household, ScoreResponse, error_responses, score_request_model
 from forecast.risk import HistoryError
 
 log = logging.getLogger("zengshou.api")
+
+ReasonLanguage = Annotated[
+    Literal["en", "zh"],
+    Query(
+        description="Language of the reasons: en (English) or zh (中文, for village "
+        "monitoring officers). reason_codes are the same in both."
+    ),
+]
 
 
 def household_errors(
@@ -232,7 +240,9 @@ def build_router(max_households: int) -> APIRouter:
             }
         },
     )
-    async def score(_key: ScoreKey, service: ServiceDep, http_request: Request) -> Response:
+    async def score(
+        _key: ScoreKey, service: ServiceDep, http_request: Request, lang: ReasonLanguage = "en"
+    ) -> Response:
         """Score 1 to N households (N is ``ZENGSHOU_MAX_HOUSEHOLDS``, 1,000 by default).
 
         Each household brings its 1 to 5 most recent years of history. Scores come back in
@@ -242,6 +252,8 @@ def build_router(max_households: int) -> APIRouter:
         ``year_outside_model_range`` for a latest year the model's monitoring line does not
         cover, ``model_rejected_input`` for other values the model refuses. Repeated ids or
         years, gaps between years and keys repeated in one JSON object are 422 too.
+        ``lang`` (``en`` or ``zh``) is the language of the reasons; ``reason_codes`` name
+        the same reasons for machines, whatever the language.
         """
         model = service.served_model()
         request = await parse_body(http_request, score_request)
@@ -257,7 +269,7 @@ def build_router(max_households: int) -> APIRouter:
         service.metrics.households.inc(len(households))
         scores = [
             {"household_id": household.household_id, **answer}
-            for household, answer in zip(households, scores, strict=True)
+            for household, answer in zip(households, say_reasons(scores, lang), strict=True)
         ]
         payload = {
             "model": {"name": model.name, "version": model.version, "alias": model.alias},

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from api.model import FRAME_DTYPES, SMOKE_HOUSEHOLDS, ServedModel
 from api.security import hash_key
 from api.settings import Settings
+from forecast.risk.reasons import reason_text
 
 LINE_YUAN = 7000.0
 
@@ -56,7 +57,9 @@ class FakeRiskModel:
         logit = (LINE_YUAN * 1.3 - income.to_numpy()) / 2000.0 + self.offset
         probability = 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
         band = np.where(probability >= 0.5, "high", np.where(probability >= 0.2, "medium", "low"))
-        reasons = [["per-capita income near the line"] if p >= 0.2 else [] for p in probability]
+        near = {"code": "min_income_to_line", "key": "risk.reason.close_to_line", "fields": {}}
+        details = [[near] if p >= 0.2 else [] for p in probability]
+        reasons = [[reason_text(d) for d in listed] for listed in details]
         return pd.DataFrame(
             {
                 "household_id": last["household_id"].to_numpy(),
@@ -67,6 +70,7 @@ class FakeRiskModel:
                 "reasons": reasons,
                 "line_yuan": LINE_YUAN,
                 "line_version": "fake-line-1",
+                "reason_details": details,
             }
         )
 

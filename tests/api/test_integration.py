@@ -25,6 +25,7 @@ from api_fakes import BIN, register_copy, running_server
 from api.registry import alias_version
 from api.settings import Settings
 from forecast import tracking
+from forecast.risk.reasons import reason_text
 from forecast.synthetic import synthesize_panel
 from zengshou.workflows import train_and_register
 
@@ -118,6 +119,12 @@ def test_live_service_scores_exactly_like_the_registered_pyfunc(live, http):
     assert served["probability"].tolist() == pytest.approx(expected["probability"], abs=1e-12)
     assert served["band"].tolist() == expected["band"].tolist()
     assert served["reasons"].tolist() == [list(r) for r in expected["reasons"]]
+    chinese = http.post(
+        "/v1/risk-scores?lang=zh", json=households_payload(panel, ids), headers=score_key
+    ).json()["scores"]
+    said = [[reason_text(d, "zh") for d in listed] for listed in expected["reason_details"]]
+    assert [s["reasons"] for s in chinese] == said and any(said)
+    assert [s["reason_codes"] for s in chinese] == served["reason_codes"].tolist()
 
     singles = [
         http.post("/v1/risk-scores", json=households_payload(panel, [i]), headers=score_key).json()[

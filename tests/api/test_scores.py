@@ -261,3 +261,36 @@ def test_a_model_refusal_points_at_the_household_row_and_field_it_names(make_cli
     assert detail["loc"] == ["body", "households", 1, *tail]
     assert detail["type"] == "model_rejected_input"
     assert "more than the model" not in response.text  # the model's message is withheld
+
+
+def test_reasons_come_in_the_language_asked_with_the_same_codes(client):
+    households = [household("hh-1", variant=-3), household("hh-2", variant=1)]
+    english = post(client, households).json()["scores"]
+    chinese = client.post(URL + "?lang=zh", json={"households": households}, headers=AUTH)
+    assert chinese.status_code == 200, chinese.text
+    chinese = chinese.json()["scores"]
+    assert english[0]["reasons"], "the fake gives a reason to a medium or high household"
+    assert english[0]["reasons"] == ["income per person has been close to the line in recent years"]
+    assert chinese[0]["reasons"] == ["近几年人均收入一直接近监测线"]
+    for en, zh in zip(english, chinese, strict=True):
+        assert en["reason_codes"] == zh["reason_codes"] == ["min_income_to_line"] * len(
+            en["reasons"]
+        )
+        assert {k: v for k, v in en.items() if k != "reasons"} == {
+            k: v for k, v in zh.items() if k != "reasons"
+        }
+
+
+def test_an_unknown_language_is_a_422_naming_the_query_field(client):
+    response = client.post(URL + "?lang=xx", json={"households": [household()]}, headers=AUTH)
+    assert response.status_code == 422, response.text
+    details = response.json()["error"]["details"]
+    assert [d["loc"] for d in details] == [["query", "lang"]]
+    assert "'en' or 'zh'" in details[0]["msg"]
+
+
+def test_the_openapi_document_says_what_lang_takes(client):
+    operation = client.get("/openapi.json").json()["paths"][URL]["post"]
+    (lang,) = [p for p in operation["parameters"] if p["name"] == "lang"]
+    assert lang["in"] == "query" and lang["schema"]["enum"] == ["en", "zh"]
+    assert lang["schema"]["default"] == "en" and "中文" in lang["description"]

@@ -34,7 +34,7 @@ from forecast.risk.features import (
 )
 from forecast.risk.line import MonitoringLine, monitoring_line
 from forecast.risk.policy import risk_policy
-from forecast.risk.reasons import MAX_REASONS, explain
+from forecast.risk.reasons import MAX_REASONS, Reason, explain
 
 KINDS: tuple[str, ...] = ("logistic", "boosting")
 BANDS: tuple[str, ...] = ("low", "medium", "high")
@@ -47,6 +47,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "reasons",
     "line_yuan",
     "line_version",
+    "reason_details",
 )
 _GROUP_STARTS = np.flatnonzero(np.r_[True, np.diff(GROUP_OF_FEATURE) != 0])
 _GROUP_STOPS = np.r_[_GROUP_STARTS[1:], GROUP_OF_FEATURE.size]
@@ -315,7 +316,7 @@ class RiskModel:
             "years_observed": X[:, FEATURE_NAMES.index("years_observed")],
         }
         probability = np.empty(len(X))
-        reasons: list[list[str]] = []
+        reasons: list[list[Reason]] = []
         # Households in chunks: the model's working arrays stay small at province scale.
         for start in range(0, len(X), _SCORE_CHUNK):
             part = slice(start, start + _SCORE_CHUNK)
@@ -338,9 +339,10 @@ class RiskModel:
                 "probability": probability,
                 "band": self.band(probability),
                 "flag": probability >= self.flag_probability,
-                "reasons": reasons,
+                "reasons": [[r.text() for r in listed] for listed in reasons],
                 "line_yuan": features.line_yuan,
                 "line_version": self.line_.version,
+                "reason_details": [[r.as_dict() for r in listed] for listed in reasons],
             }
         )
 
@@ -359,8 +361,12 @@ class RiskModel:
             One row per household in order of first appearance, with columns
             ``household_id`` (str), ``score_year`` (int, last observed year + 1),
             ``probability`` (float in [0, 1]), ``band`` ("low", "medium", "high"),
-            ``flag`` (bool, recommended for a visit), ``reasons`` (list of up to 3 str),
-            ``line_yuan`` (float, the line of ``score_year``) and ``line_version`` (str).
+            ``flag`` (bool, recommended for a visit), ``reasons`` (list of up to 3 str, in
+            the language in force: :mod:`forecast.i18n`), ``line_yuan`` (float, the line of
+            ``score_year``), ``line_version`` (str) and ``reason_details`` (the same reasons
+            as plain data, ``{"code", "key", "fields"}``: the feature each quotes, its
+            catalogue key and figures, to say in any language with
+            :func:`forecast.risk.reasons.reason_text`).
             Each household's row is the same whether it is scored alone or in a batch.
 
         Raises

@@ -96,6 +96,8 @@ def risk_signature() -> ModelSignature:
         ColSpec(Array(DataType.string), "reasons"),
         ColSpec(DataType.double, "line_yuan"),
         ColSpec(DataType.string, "line_version"),
+        # {"code", "key", "fields"} per reason: fields vary with the reason, so untyped.
+        ColSpec(AnyType(), "reason_details"),
     ]
     return ModelSignature(inputs=Schema(inputs), outputs=Schema(outputs))
 

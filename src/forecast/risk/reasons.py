@@ -5,192 +5,182 @@ adds to the log-odds of falling under the line compared with a typical household
 feature of the group moved it most. This module picks the top groups that *raise* the risk and
 renders each with the household's own numbers ("wage income fell 40 % last year"). Rendering is
 one list comprehension per feature over the households that need it, not a loop per household.
+
+A reason is a :class:`Reason`: the feature it quotes (its machine-readable ``code``), a key of
+the message catalogue (``forecast/locales/risk.yaml``) and the household's numbers, so one
+reason is said in any language (:meth:`Reason.text`) and the risk service answers in the
+language asked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
+from forecast.i18n import gettext
 from forecast.risk.features import FEATURE_NAMES, SOURCES
 from forecast.risk.policy import risk_policy
 from forecast.schema import MEASURES
 
 MAX_REASONS = 3
-
-_SOURCE_WORDS = {
-    "wage": "wage income",
-    "operating": "farm and business income",
-    "property": "property income",
-    "transfer": "transfer income",
-}
-_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_MEASURE_WORDS: dict[str, tuple[str, str]] = {  # (received, not received)
-    "skills_training": (
-        "took skills training (技能培训) but income has not followed",
-        "no member has had skills training (技能培训)",
-    ),
-    "migrant_work": (
-        "depends on a member working away from home (外出务工)",
-        "no member works away from home (外出务工)",
-    ),
-    "public_welfare_post": (
-        "depends on a public-welfare post (公益性岗位)",
-        "no public-welfare post (公益性岗位)",
-    ),
-    "forest_ranger": (
-        "depends on a forest-ranger post (生态护林员)",
-        "no forest-ranger post (生态护林员)",
-    ),
-    "tourism_village": ("depends on rural tourism (乡村旅游)", "no rural tourism income"),
-    "collective_dividend": (
-        "depends on a village collective dividend",
-        "no village collective dividend (村集体分红)",
-    ),
-    "microcredit": ("has a microcredit loan to repay (小额信贷)", "no microcredit (小额信贷)"),
-    "minimum_living_allowance": (
-        "relies on the rural minimum living allowance (低保)",
-        "no minimum living allowance (低保)",
-    ),
-    "one_to_one_assistance": (
-        "already needs one-to-one assistance (一对一帮扶)",
-        "no one-to-one assistance (一对一帮扶)",
-    ),
-}
-_TYPE_WORDS = {
-    "type_unstable": "monitored as an unstable alleviated household (脱贫不稳定户)",
-    "type_marginal": "monitored as a marginal household at risk (边缘易致贫户)",
-    "type_sudden": "monitored after sudden severe hardship (突发严重困难户)",
-}
+_LARGEST_COUNT_IN_WORDS = 10
 
 
-def _count(k: float) -> str:
+class Reason(NamedTuple):
+    """One reason: the feature it quotes, its catalogue key and the household's figures.
+
+    Text fields (``{what}``, counts in words) hold catalogue keys themselves and are said in
+    the same language as the reason; numbers are formatted by the catalogue's text.
+    """
+
+    code: str
+    key: str
+    fields: Mapping[str, object]
+
+    def text(self, lang: str | None = None) -> str:
+        """The reason in ``lang`` (default: the language in force, see :mod:`forecast.i18n`)."""
+        said = {k: gettext(v, lang) if isinstance(v, str) else v for k, v in self.fields.items()}
+        return gettext(self.key, lang, **said)
+
+    def as_dict(self) -> dict[str, object]:
+        """``{"code", "key", "fields"}``: the reason as plain data (the model's output)."""
+        return {"code": self.code, "key": self.key, "fields": dict(self.fields)}
+
+
+def reason_text(reason: Mapping[str, object] | Reason, lang: str | None = None) -> str:
+    """Say a reason given as :class:`Reason` or as its :meth:`Reason.as_dict` in ``lang``."""
+    if not isinstance(reason, Reason):
+        reason = Reason(str(reason["code"]), str(reason["key"]), dict(reason["fields"]))
+    return reason.text(lang)
+
+
+def _count(k: float) -> str | int:
+    """A count as its catalogue word (``risk.number.2``), or as a figure when large."""
     k = int(k)
-    return _NUMBERS[k] if 0 <= k < len(_NUMBERS) else str(k)
+    return f"risk.number.{k}" if 0 <= k <= _LARGEST_COUNT_IN_WORDS else k
 
 
-def _yuan(x: float) -> str:
-    return f"{x:,.0f} yuan"
+# A renderer reads the facts of the households ``i`` (``up``: whether the quoted feature is
+# above the typical household's) and returns each one's (key, fields).
+Said = tuple[str, dict[str, object]]
+Renderer = Callable[[np.ndarray, np.ndarray, dict], list[Said]]
 
 
-Renderer = Callable[[np.ndarray, np.ndarray, dict], list[str]]
-
-
-def _level_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[str]:
-    out = []
+def _level_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
+    out: list[Said] = []
     for income, line in zip(f["income"][i], f["line_next"][i], strict=True):
         if income < line:
-            out.append(
-                f"income of {_yuan(income)} per person is below next year's line of {_yuan(line)}"
-            )
+            out.append(("risk.reason.below_line", {"income": income, "line": line}))
         else:
-            out.append(
-                f"income of {_yuan(income)} per person is only "
-                f"{100 * (income / line - 1):.0f} % above next year's line of "
-                f"{_yuan(line)}"
-            )
+            pct = 100 * (income / line - 1)
+            out.append(("risk.reason.near_line", {"income": income, "pct": pct, "line": line}))
     return out
 
 
 def _change_text(what: str, pct_key: str) -> Renderer:
-    def render(i: np.ndarray, up: np.ndarray, f: dict) -> list[str]:
-        out = []
+    def render(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
+        out: list[Said] = []
         for pct, rose in zip(f[pct_key][i], up, strict=True):
             if np.isnan(pct):
-                out.append(f"{what} {'rose' if rose else 'fell'} last year")
+                out.append((f"risk.reason.{'rose' if rose else 'fell'}", {"what": what}))
             elif pct < -0.5:
-                out.append(f"{what} fell {-pct:.0f} % last year")
+                out.append(("risk.reason.fell_pct", {"what": what, "pct": -pct}))
             elif rose:
-                out.append(f"{what} jumped {pct:.0f} % last year, and jumps like that seldom last")
+                out.append(("risk.reason.jumped_pct", {"what": what, "pct": pct}))
             else:
-                out.append(f"{what} grew only {pct:.0f} % last year")
+                out.append(("risk.reason.grew_little_pct", {"what": what, "pct": pct}))
         return out
 
     return render
 
 
 def _source_level_text(source: str) -> Renderer:
-    words = _SOURCE_WORDS[source]
+    what = f"risk.what.{source}"
 
-    def render(i: np.ndarray, up: np.ndarray, f: dict) -> list[str]:
-        out = []
+    def render(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
+        out: list[Said] = []
         for value, share, high in zip(f[source][i], f[f"{source}_share"][i], up, strict=True):
             if high and np.isfinite(share):
-                out.append(f"relies on {words}: {100 * share:.0f} % of all income")
+                out.append(("risk.reason.relies_on", {"what": what, "share": 100 * share}))
             elif value < 0:
-                out.append(f"{words} was a loss of {_yuan(-value)} per person")
+                out.append(("risk.reason.source_loss", {"what": what, "loss": -value}))
             elif value == 0:
-                out.append(f"no {words}")
+                out.append(("risk.reason.source_none", {"what": what}))
             else:
-                out.append(f"{words} is low: {_yuan(value)} per person")
+                out.append(("risk.reason.source_low", {"what": what, "value": value}))
         return out
 
     return render
 
 
-def _fixed(text_up: str, text_down: str) -> Renderer:
-    def render(i: np.ndarray, up: np.ndarray, f: dict) -> list[str]:
-        return [text_up if u else text_down for u in up]
+def _fixed(key_up: str, key_down: str, **fields: object) -> Renderer:
+    def render(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
+        return [(key_up if u else key_down, fields) for u in up]
 
     return render
 
 
-def _labour_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[str]:
-    out = []
+def _labour_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
+    out: list[Said] = []
     for members, labour in zip(f["members"][i], f["labour_force"][i], strict=True):
-        idle = members - labour
-        if labour == 0:
-            out.append(
-                "the only member cannot work"
-                if members == 1
-                else f"none of the {_count(members)} members can work"
-            )
+        if labour == 0 and members == 1:
+            out.append(("risk.reason.only_member_cannot_work", {}))
+        elif labour == 0:
+            out.append(("risk.reason.no_member_can_work", {"members": _count(members)}))
         else:
-            out.append(f"{_count(idle)} of {_count(members)} members cannot work")
+            idle = {"idle": _count(members - labour), "members": _count(members)}
+            out.append(("risk.reason.members_cannot_work", idle))
     return out
 
 
-def _members_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[str]:
-    return [
-        f"large household of {_count(m)} members"
-        if u
-        else ("lives alone" if m == 1 else f"small household of {_count(m)}")
-        for m, u in zip(f["members"][i], up, strict=True)
-    ]
+def _members_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
+    out: list[Said] = []
+    for m, u in zip(f["members"][i], up, strict=True):
+        if u:
+            out.append(("risk.reason.large_household", {"members": _count(m)}))
+        elif m == 1:
+            out.append(("risk.reason.lives_alone", {}))
+        else:
+            out.append(("risk.reason.small_household", {"members": _count(m)}))
+    return out
 
 
-def _labour_change_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[str]:
-    out = []
+def _labour_change_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
+    out: list[Said] = []
     for now, before in zip(f["labour_force"][i], f["labour_previous"][i], strict=True):
         d = before - now
         if np.isfinite(d) and d > 0:
-            out.append(
-                f"{_count(d)} fewer member{'s' if d > 1 else ''} able to work than a year before"
-            )
+            key = "risk.reason.fewer_workers" + ("" if d > 1 else "_one")
+            out.append((key, {"fewer": _count(d)}))
         else:
-            out.append("more members able to work than a year before, not yet earning")
+            out.append(("risk.reason.more_workers", {}))
     return out
 
 
-def _age_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[str]:
+def _age_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
     return [
-        f"household head is {age:.0f} years old" if np.isfinite(age) else "head's age unknown"
+        ("risk.reason.head_age", {"age": age})
+        if np.isfinite(age)
+        else ("risk.reason.head_age_unknown", {})
         for age in f["head_age"][i]
     ]
 
 
-def _shocks_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[str]:
+def _shocks_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
     return [
-        f"{_count(k)} illness or disaster shock{'s' if k != 1 else ''} in the last "
-        f"{_count(n)} years"
+        (
+            "risk.reason.shocks" + ("" if k != 1 else "_one"),
+            {"shocks": _count(k), "years": _count(n)},
+        )
         for k, n in zip(f["shocks_in_window"][i], f["years_observed"][i], strict=True)
     ]
 
 
-def _history_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[str]:
+def _history_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
     return [
-        f"only {_count(n)} year{'s' if n != 1 else ''} of income on record, so the trend is unknown"
+        ("risk.reason.short_history" + ("" if n != 1 else "_one"), {"years": _count(n)})
         for n in f["years_observed"][i]
     ]
 
@@ -198,67 +188,45 @@ def _history_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[str]:
 RENDERERS: dict[str, Renderer] = {
     "income_to_line": _level_text,
     "log_income_to_line": _level_text,
-    "min_income_to_line": _fixed(
-        "income per person has been close to the line in recent years",
-        "income per person has been close to the line in recent years",
-    ),
+    "min_income_to_line": _fixed("risk.reason.close_to_line", "risk.reason.close_to_line"),
     "below_line_now": _level_text,
-    "income_change": _change_text("income per person", "income_pct_change"),
-    "income_slope": _fixed(
-        "income per person rose steeply in recent years, which often reverses",
-        "income per person has hardly grown in recent years",
-    ),
-    "income_volatility": _fixed(
-        "income per person swings widely from year to year",
-        "income per person has been unusually flat",
-    ),
+    "income_change": _change_text("risk.what.income", "income_pct_change"),
+    "income_slope": _fixed("risk.reason.steep_rise", "risk.reason.flat_growth"),
+    "income_volatility": _fixed("risk.reason.income_swings", "risk.reason.income_flat"),
     "dependency_ratio": _labour_text,
     "members": _members_text,
     "no_labour": _labour_text,
     "labour_change": _labour_change_text,
     "head_age": _age_text,
     "head_over_65": _age_text,
-    "head_no_schooling": _fixed("household head has no schooling", "household head has schooling"),
-    "head_primary": _fixed(
-        "household head has only primary schooling", "household head went beyond primary school"
-    ),
-    "head_senior_plus": _fixed(
-        "household head has senior secondary schooling or more",
-        "household head has no senior secondary schooling",
-    ),
-    "shock_illness": _fixed(
-        "serious illness or injury in the household last year (因病)", "no illness last year"
-    ),
-    "shock_disaster": _fixed("hit by a natural disaster last year (因灾)", "no disaster last year"),
+    "head_no_schooling": _fixed("risk.reason.head_no_schooling", "risk.reason.head_schooling"),
+    "head_primary": _fixed("risk.reason.head_primary", "risk.reason.head_beyond_primary"),
+    "head_senior_plus": _fixed("risk.reason.head_senior_plus", "risk.reason.head_no_senior"),
+    "shock_illness": _fixed("risk.reason.illness", "risk.reason.no_illness"),
+    "shock_disaster": _fixed("risk.reason.disaster", "risk.reason.no_disaster"),
     "shocks_in_window": _shocks_text,
     "key_county_national": _fixed(
-        "lives in a national key assisted county (国家乡村振兴重点帮扶县)",
-        "not in a national key assisted county",
+        "risk.reason.key_county_national", "risk.reason.not_key_county_national"
     ),
     "key_county_provincial": _fixed(
-        "lives in a provincial key assisted county (省级乡村振兴重点帮扶县)",
-        "not in a provincial key assisted county",
+        "risk.reason.key_county_provincial", "risk.reason.not_key_county_provincial"
     ),
-    "relocated": _fixed(
-        "relocated household (易地扶贫搬迁), away from its old land",
-        "not a relocated household, so outside the relocation sites' job programmes",
-    ),
-    "monitored": _fixed(
-        "already under return-to-poverty monitoring (监测对象)",
-        "not yet under return-to-poverty monitoring",
-    ),
-    **{k: _fixed(v, "not monitored under this type") for k, v in _TYPE_WORDS.items()},
+    "relocated": _fixed("risk.reason.relocated", "risk.reason.not_relocated"),
+    "monitored": _fixed("risk.reason.monitored", "risk.reason.not_monitored"),
+    **{
+        t: _fixed(f"risk.reason.{t}", "risk.reason.not_this_type")
+        for t in ("type_unstable", "type_marginal", "type_sudden")
+    },
     "years_observed": _history_text,
 }
 for _s in SOURCES:
     RENDERERS[f"{_s}_level"] = _source_level_text(_s)
-    RENDERERS[f"{_s}_change"] = _change_text(_SOURCE_WORDS[_s], f"{_s}_pct_change")
+    RENDERERS[f"{_s}_change"] = _change_text(f"risk.what.{_s}", f"{_s}_pct_change")
     RENDERERS[f"{_s}_volatility"] = _fixed(
-        f"{_SOURCE_WORDS[_s]} swings widely from year to year",
-        f"{_SOURCE_WORDS[_s]} is unusually flat",
+        "risk.reason.source_swings", "risk.reason.source_flat", what=f"risk.what.{_s}"
     )
 for _m in MEASURES:
-    RENDERERS[f"received_{_m}"] = _fixed(*_MEASURE_WORDS[_m])
+    RENDERERS[f"received_{_m}"] = _fixed(f"risk.reason.received_{_m}", f"risk.reason.lacks_{_m}")
 
 
 def explain(
@@ -269,8 +237,8 @@ def explain(
     *,
     max_reasons: int = MAX_REASONS,
     min_logit: float | None = None,
-) -> list[list[str]]:
-    """Render the top risk-raising reasons of every household.
+) -> list[list[Reason]]:
+    """The top risk-raising reasons of every household.
 
     Parameters
     ----------
@@ -288,8 +256,9 @@ def explain(
 
     Returns
     -------
-    list of list of str
+    list of list of Reason
         One list per household, strongest reason first; empty when nothing raises the risk.
+        Say them with :meth:`Reason.text`.
     """
     if min_logit is None:
         min_logit = risk_policy().min_logit
@@ -302,7 +271,7 @@ def explain(
     feature = np.take_along_axis(lead_feature, top, axis=1)
     shown = top_logit >= min_logit
 
-    texts = np.empty((n, k), dtype=object)
+    reasons: list[list[Reason | None]] = [[None] * k for _ in range(n)]
     rows, slots = np.nonzero(shown)
     chosen = feature[rows, slots]
     order = np.argsort(chosen, kind="stable")
@@ -312,7 +281,14 @@ def explain(
         np.split(rows, bounds), np.split(slots, bounds), np.split(chosen, bounds), strict=True
     ):
         if r.size:
-            up = above_reference[r, c[0]]
-            texts[r, s] = RENDERERS[FEATURE_NAMES[c[0]]](r, up, facts)
-    counts = shown.sum(axis=1).tolist()
-    return [row[:c] for row, c in zip(texts.tolist(), counts, strict=True)]
+            code = FEATURE_NAMES[c[0]]
+            said = RENDERERS[code](r, above_reference[r, c[0]], facts)
+            for row, slot, (key, fields) in zip(r.tolist(), s.tolist(), said, strict=True):
+                reasons[row][slot] = Reason(code, key, _plain(fields))
+    counts = shown.sum(axis=1).tolist()  # the shown reasons are each row's strongest
+    return [row[:c] for row, c in zip(reasons, counts, strict=True)]  # type: ignore[misc]
+
+
+def _plain(fields: Mapping[str, object]) -> dict[str, object]:
+    """Fields as plain Python values (NumPy floats become float), so a reason is plain data."""
+    return {k: v if isinstance(v, (str, int)) else float(v) for k, v in fields.items()}

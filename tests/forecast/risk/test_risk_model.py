@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,9 @@ from forecast.paths import data_file
 from forecast.risk import BANDS, FEATURE_NAMES, OUTPUT_COLUMNS, monitoring_line, train_risk_model
 from forecast.risk.features import compute_features
 from forecast.risk.policy import load_risk_policy, risk_policy
-from forecast.risk.reasons import MAX_REASONS, RENDERERS
+from forecast.i18n import use_language
+from forecast.risk.features import SOURCES
+from forecast.risk.reasons import MAX_REASONS, RENDERERS, Reason, reason_text
 
 
 def test_quality_bars_on_the_synthetic_panel(trained):
@@ -168,3 +172,57 @@ def test_the_model_takes_its_policy_from_the_policy_file(trained, tmp_path):
     bad.write_text(text.replace("value: 0.30\n  unit", "value: 1.5\n  unit"), encoding="utf-8")
     with pytest.raises(ValueError, match="flag_probability: out of range"):
         load_risk_policy(bad)
+
+
+def test_reasons_are_said_in_the_language_in_force_from_the_same_details(trained, make_history):
+    model, _ = trained
+    rows = make_history(
+        "W",
+        [2020, 2021, 2022],
+        members=4,
+        labour_force=2,
+        wage_income=[30_000.0, 30_000.0, 12_000.0],
+        operating_income=4_000.0,
+    )
+    english = model.score(rows)
+    with use_language("zh"):
+        chinese = model.score(rows)
+    details = english["reason_details"].iloc[0]
+    assert details == chinese["reason_details"].iloc[0] and details
+    assert english["reasons"].iloc[0] == [reason_text(d, "en") for d in details]
+    assert chinese["reasons"].iloc[0] == [reason_text(d, "zh") for d in details]
+    assert all(re.search("[\u4e00-\u9fff]", r) for r in chinese["reasons"].iloc[0])
+    assert [d["code"] for d in details] == [
+        d["code"] for d in chinese["reason_details"].iloc[0]
+    ] and all(code in FEATURE_NAMES for code in (d["code"] for d in details))
+
+
+def test_every_branch_of_every_reason_is_said_in_both_languages():
+    """Facts that reach each renderer's branches (missing, zero, negative, large counts)."""
+    rng = np.random.default_rng(0)
+    n = 40
+    facts = {
+        "income": rng.uniform(3000, 12000, n),
+        "line_next": rng.uniform(6000, 8000, n),
+        "income_pct_change": np.r_[np.nan, rng.uniform(-80, 80, n - 1)],
+        "members": np.r_[1.0, rng.integers(1, 13, n - 1)],
+        "head_age": np.r_[np.nan, rng.uniform(20, 90, n - 1)],
+        "shocks_in_window": rng.integers(0, 4, n).astype(float),
+        "years_observed": rng.integers(1, 6, n).astype(float),
+    }
+    facts["labour_force"] = np.minimum(np.r_[0, rng.integers(0, 5, n - 1)], facts["members"])
+    facts["labour_previous"] = np.r_[np.nan, facts["labour_force"][1:] + rng.integers(-2, 3, n - 1)]
+    for s in SOURCES:
+        facts[s] = rng.choice([-500.0, 0.0, 1234.5], n)
+        facts[f"{s}_share"] = np.r_[np.nan, rng.uniform(0, 1, n - 1)]
+        facts[f"{s}_pct_change"] = np.r_[np.nan, rng.uniform(-80, 80, n - 1)]
+    keys = set()
+    for code, render in RENDERERS.items():
+        for up in (np.ones(n, bool), np.zeros(n, bool)):
+            for key, fields in render(np.arange(n), up, facts):
+                keys.add(key)
+                reason = Reason(code, key, fields)
+                english, chinese = reason.text("en"), reason.text("zh")
+                assert english and not re.search("[\u4e00-\u9fff]{3}", english.split("(")[0])
+                assert re.search("[\u4e00-\u9fff]", chinese) and "{" not in chinese, chinese
+    assert len(keys) > 60
