@@ -12,6 +12,7 @@ import os
 
 import click
 
+from forecast.i18n import DEFAULT_LANGUAGE, LANGUAGE_SETTING, LANGUAGES, use_language
 from zengshou import errors
 from zengshou.commands.api_key import api_key
 from zengshou.commands.data import data
@@ -48,9 +49,21 @@ class Zengshou(click.Group):
 )
 @click.version_option(package_name="zengshou")
 @click.option("--debug", is_flag=True, help="Show the traceback of a failure.")
-def main(debug: bool) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=DEFAULT_LANGUAGE,
+    envvar=LANGUAGE_SETTING,
+    show_default=True,
+    show_envvar=True,
+    help="Language of the reports, plots and reasons people read (zh: 中文). Machine-readable "
+    "outputs (summary.json, CSV columns) stay English.",
+)
+@click.pass_context
+def main(ctx: click.Context, debug: bool, lang: str) -> None:
     """zengshou (增收): can Yunnan's poverty-alleviated population out-earn the national
     level of the same population by the end of 2024, and how?"""
+    ctx.with_resource(use_language(lang))  # for every command this invocation runs
     # MLflow's notes (database tables created, input example validated) and its bar for
     # copying a model between local folders say nothing to the user; its warnings still show.
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")

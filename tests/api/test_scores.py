@@ -273,8 +273,8 @@ def test_reasons_come_in_the_language_asked_with_the_same_codes(client):
     assert english[0]["reasons"] == ["income per person has been close to the line in recent years"]
     assert chinese[0]["reasons"] == ["近几年人均收入一直接近监测线"]
     for en, zh in zip(english, chinese, strict=True):
-        assert en["reason_codes"] == zh["reason_codes"] == ["min_income_to_line"] * len(
-            en["reasons"]
+        assert (
+            en["reason_codes"] == zh["reason_codes"] == ["min_income_to_line"] * len(en["reasons"])
         )
         assert {k: v for k, v in en.items() if k != "reasons"} == {
             k: v for k, v in zh.items() if k != "reasons"

@@ -13,6 +13,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from forecast.i18n import current_language
+from forecast.i18n import gettext as _
 from simulation.montecarlo.compare import Comparison
 from simulation.montecarlo.target import REACH_WARNING, TargetTestResult
 from simulation.montecarlo.validation import Validation, series_scores
@@ -22,10 +24,12 @@ from simulation.montecarlo.words import (
     count,
     few_replications_caveat,
     likelihood,
+    measure_name,
     percent,
     points,
     ratio,
     reach_warning_lines,
+    source_name,
     standard_error,
     yuan,
 )
@@ -35,49 +39,82 @@ from simulation.rules import SOURCES
 
 
 def target_report(result: TargetTestResult) -> str:
-    """The target test in plain language, every figure read from ``result``."""
+    """The target test in plain language, every figure read from ``result``, in the
+    language in force (:mod:`forecast.i18n`)."""
     year = result.target_year
     gap = result.paths["gap"].loc[year]
     yunnan = result.paths["yunnan"].loc[year]
     national = result.paths["national"].loc[year]
-    size = f"{result.households:,} households" if result.households else "the population"
+    size = (
+        _("report.target.households", n=result.households)
+        if result.households
+        else _("report.target.the_population")
+    )
     lines = [
-        f"Scenario {result.name}: {result.replications:,} replications of {size} "
-        f"(seed {result.seed}), as of {result.as_of}, run on {result.ran_on} "
-        f"in {result.elapsed_seconds:,.0f} s.",
+        _(
+            "report.target.run",
+            name=result.name,
+            replications=result.replications,
+            size=size,
+            seed=result.seed,
+            as_of=result.as_of,
+            ran_on=result.ran_on,
+            seconds=result.elapsed_seconds,
+        ),
         "",
-        f"Probability that the poverty-alleviated population of Yunnan ends {year} above the "
-        f"national level of the same population: {percent(result.p_target_met)} "
-        f"(Monte Carlo standard error {100 * result.p_target_met_std_error:.1f} points).",
-        *_caveat_lines(result.replications, "the probability"),
+        _(
+            "report.target.probability",
+            year=year,
+            p=percent(result.p_target_met),
+            se=100 * result.p_target_met_std_error,
+        ),
+        *_caveat_lines(result.replications, "the"),
         *_assumption_lines(result),
-        f"{year} per-capita net income: Yunnan {yuan(yunnan['mean'])} yuan "
-        f"(80 % band {yuan(yunnan['lower_80'])} to {yuan(yunnan['upper_80'])}), "
-        f"national {yuan(national['mean'])} yuan "
-        f"(80 % band {yuan(national['lower_80'])} to {yuan(national['upper_80'])}).",
-        f"Expected gap in {year}: {yuan(gap['mean'], signed=True)} yuan per person "
-        f"(80 % band {yuan(gap['lower_80'], True)} to {yuan(gap['upper_80'], True)}; "
-        f"95 % band {yuan(gap['lower_95'], True)} to {yuan(gap['upper_95'], True)}).",
+        _(
+            "report.target.levels",
+            year=year,
+            yunnan=yuan(yunnan["mean"]),
+            yunnan_lo=yuan(yunnan["lower_80"]),
+            yunnan_hi=yuan(yunnan["upper_80"]),
+            national=yuan(national["mean"]),
+            national_lo=yuan(national["lower_80"]),
+            national_hi=yuan(national["upper_80"]),
+        ),
+        _(
+            "report.target.gap",
+            year=year,
+            gap=yuan(gap["mean"], signed=True),
+            lo80=yuan(gap["lower_80"], True),
+            hi80=yuan(gap["upper_80"], True),
+            lo95=yuan(gap["lower_95"], True),
+            hi95=yuan(gap["upper_95"], True),
+        ),
         _crossing_sentence(result),
         "",
         *_by_year_lines(result),
         _correlation_sentence(result),
         "",
-        "Monitoring (防止返贫监测):",
+        _("report.target.monitoring"),
     ]
     for y, row in result.monitoring.iterrows():
         lines.append(
-            f"  {y}: {percent(row['share_people_under_line_mean'], 1)} of people under the "
-            f"line; {yuan(row['households_newly_under_line'])} households newly under it, "
-            f"{percent(row['share_newly_under_detected'])} of them detected, after "
-            f"{row['mean_detection_delay_months']:.1f} months on average."
+            _(
+                "report.target.monitoring_year",
+                year=y,
+                under=percent(row["share_people_under_line_mean"], 1),
+                newly=yuan(row["households_newly_under_line"]),
+                detected=percent(row["share_newly_under_detected"]),
+                months=row["mean_detection_delay_months"],
+            )
         )
-    lines += ["", "Cost of the measures, province-wide (every household the sample stands for):"]
+    lines += ["", _("report.target.cost")]
     totals = result.cost_by_measure.loc["total"]
     lines.append(
         "  "
-        + "; ".join(f"{y}: {billions(v)}" for y, v in totals["mean"].items())
-        + f"; all years: {billions(result.total_cost)}."
+        + _("report.list_separator").join(
+            _("report.year_value", year=y, value=billions(v)) for y, v in totals["mean"].items()
+        )
+        + _("report.target.cost_all_years", cost=billions(result.total_cost))
     )
     lines += _reach_lines(result)
     lines += _attribution_lines(result)
@@ -91,22 +128,33 @@ def _county_lines(result: TargetTestResult, shown: int = 5) -> list[str]:
     if counties.empty:
         return []
     year = result.target_year
-    lines = ["", f"Counties in {year} (gap to the national level, 80 % band over replications):"]
+    lines = ["", _("report.county.heading", year=year)]
     for name, row in groups.iterrows():
         lines.append(
-            f"  {name}: {yuan(row['mean'])} yuan, gap {yuan(row['gap_mean'], signed=True)} "
-            f"({yuan(row['gap_lower_80'], True)} to {yuan(row['gap_upper_80'], True)}), "
-            f"{percent(row['share_under_line'], 1)} of people under the line."
+            _(
+                "report.county.group",
+                name=name,
+                mean=yuan(row["mean"]),
+                gap=yuan(row["gap_mean"], signed=True),
+                lo=yuan(row["gap_lower_80"], True),
+                hi=yuan(row["gap_upper_80"], True),
+                under=percent(row["share_under_line"], 1),
+            )
         )
     behind = counties.head(shown)
-    lines.append(f"  The {len(behind)} of {len(counties)} counties furthest behind:")
+    lines.append(_("report.county.behind", shown=len(behind), of=len(counties)))
     for code, row in behind.iterrows():
-        kind = "key county" if row["key_county"] else "county"
+        kind = _("report.county.key_county" if row["key_county"] else "report.county.county")
         lines.append(
-            f"    {code} ({kind}): {yuan(row['mean'])} yuan, gap "
-            f"{yuan(row['gap_mean'], signed=True)}, above the national level in "
-            f"{percent(row['p_above_national'])} of replications, "
-            f"{percent(row['share_under_line'], 1)} under the line."
+            _(
+                "report.county.one",
+                code=code,
+                kind=kind,
+                mean=yuan(row["mean"]),
+                gap=yuan(row["gap_mean"], signed=True),
+                above=percent(row["p_above_national"]),
+                under=percent(row["share_under_line"], 1),
+            )
         )
     return lines
 
@@ -122,14 +170,10 @@ def _reach_lines(result: TargetTestResult) -> list[str]:
         return []
     warnings = reach_warning_lines(result)
     if not warnings:
-        return [
-            "",
-            f"Reach: every lever reached at least {percent(REACH_WARNING)} of the scale it "
-            "asked, every year (summary.json: reach).",
-        ]
+        return ["", _("report.reach.all", share=percent(REACH_WARNING))]
     return [
         "",
-        f"WARNING: reach below {percent(REACH_WARNING)} of the asked scale (summary.json: reach):",
+        _("report.reach.heading", share=percent(REACH_WARNING)),
         *(f"  {line}" for line in warnings),
     ]
 
@@ -143,32 +187,46 @@ def _assumption_lines(result: TargetTestResult) -> list[str]:
         return []
     chosen = table.loc[result.model]
     lines = [
-        f"The national level is projected with the {result.model} model "
-        f"({chosen['description']}), chosen by the backtest of the published series up to "
-        f"{result.as_of}: {macro.choice_rule}.",
+        _(
+            "report.assumption.model",
+            model=result.model,
+            description=chosen["description"],
+            as_of=result.as_of,
+            rule=macro.choice_rule,
+        ),
     ]
     others = table[~table["chosen"]]
     if others.empty:
         return lines
-    lines.append("The answer under the other trend assumptions of the national side:")
-    for _, row in others.iterrows():
+    lines.append(_("report.assumption.others"))
+    for _name, row in others.iterrows():
         lines.append("  " + assumption_sentence(row))
     hinge = result.hinge
     if hinge is not None:
         row = table.loc[hinge]
-        moved = points(row["p_target_met"] - result.p_target_met)
+        delta = row["p_target_met"] - result.p_target_met
+        moved = points(delta)
         gap_moves = yuan(row["gap_mean"] - chosen["gap_mean"], True)
-        if moved != "0 points":
+        if round(100 * delta):
             lines.append(
-                f"The answer hinges most on the {hinge} assumption ({row['description']}): "
-                f"under it P moves by {moved}, from {percent(result.p_target_met)} "
-                f"to {percent(row['p_target_met'])}, and the expected gap by {gap_moves} yuan."
+                _(
+                    "report.assumption.hinge",
+                    hinge=hinge,
+                    description=row["description"],
+                    moved=moved,
+                    p=percent(result.p_target_met),
+                    p_hinge=percent(row["p_target_met"]),
+                    gap_moves=gap_moves,
+                )
             )
         else:
             lines.append(
-                "The answer does not hinge on the trend assumption: under each, P stays within "
-                f"half a point of {percent(result.p_target_met)} (under {hinge}, the one that "
-                f"moves it most, by 0 points; the expected gap moves by {gap_moves} yuan)."
+                _(
+                    "report.assumption.no_hinge",
+                    hinge=hinge,
+                    p=percent(result.p_target_met),
+                    gap_moves=gap_moves,
+                )
             )
     return lines
 
@@ -176,30 +234,44 @@ def _assumption_lines(result: TargetTestResult) -> list[str]:
 def assumption_sentence(row: pd.Series) -> str:
     """One trend assumption's answer: ``If <description>: P = 63 % (± 3.4 points), gap +312
     yuan.`` (``row`` is a row of :attr:`~.target.TargetTestResult.by_assumption`)."""
-    return (
-        f"If {row['description']}: P = {percent(row['p_target_met'])} "
-        f"(± {100 * row['std_error']:.1f} points), gap {yuan(row['gap_mean'], True)} yuan."
+    return _(
+        "report.assumption.one",
+        description=row["description"],
+        p=percent(row["p_target_met"]),
+        se=100 * row["std_error"],
+        gap=yuan(row["gap_mean"], True),
     )
 
 
 def _by_year_lines(result: TargetTestResult) -> list[str]:
     """Per simulated year: both levels and their ratio, each with its 80 % band."""
-    lines = ["By year (mean and 80 % band; yuan per person; ratio Yunnan/national):"]
+    lines = [_("report.by_year.heading")]
     paths = result.paths
     for y in result.years:
         yunnan, national = paths["yunnan"].loc[y], paths["national"].loc[y]
         lines.append(
-            f"  {y}: Yunnan {yuan(yunnan['mean'])} ({yuan(yunnan['lower_80'])} to "
-            f"{yuan(yunnan['upper_80'])}), national {yuan(national['mean'])} "
-            f"({yuan(national['lower_80'])} to {yuan(national['upper_80'])}), "
-            + _ratio_words(paths["ratio"].loc[y])
-            + "."
+            _(
+                "report.by_year.one",
+                year=y,
+                yunnan=yuan(yunnan["mean"]),
+                yunnan_lo=yuan(yunnan["lower_80"]),
+                yunnan_hi=yuan(yunnan["upper_80"]),
+                national=yuan(national["mean"]),
+                national_lo=yuan(national["lower_80"]),
+                national_hi=yuan(national["upper_80"]),
+                ratio=_ratio_words(paths["ratio"].loc[y]),
+            )
         )
     return lines
 
 
 def _ratio_words(band: pd.Series) -> str:
-    return f"ratio {ratio(band['mean'])} ({ratio(band['lower_80'])} to {ratio(band['upper_80'])})"
+    return _(
+        "report.ratio_band",
+        mean=ratio(band["mean"]),
+        lo=ratio(band["lower_80"]),
+        hi=ratio(band["upper_80"]),
+    )
 
 
 def _correlation_sentence(result: TargetTestResult) -> str:
@@ -207,29 +279,37 @@ def _correlation_sentence(result: TargetTestResult) -> str:
     correlation = result.shared_shock_correlation
     year = result.target_year
     if not math.isfinite(correlation):
-        return (
-            f"The correlation of the two sides across replications in {year} cannot be "
-            "computed (fewer than three replications, or one side does not vary)."
-        )
+        return _("report.correlation.none", year=year)
     if correlation >= 0.5:
-        words = "the two sides move together"
+        words = _("report.correlation.together")
     elif correlation >= 0.2:
-        words = "the two sides move partly together"
+        words = _("report.correlation.partly")
     else:
-        words = "the two sides barely move together"
+        words = _("report.correlation.barely")
     common = result.common_growth
     drawn = (
         ""
         if common is None
-        else "; the common rural growth drawn: "
-        + ", ".join(
-            f"{y} {row['mean']:.1f} % ({row['lower_80']:.1f} to {row['upper_80']:.1f} %)"
-            for y, row in common.iterrows()
+        else _(
+            "report.correlation.drawn",
+            growth=_("report.list_comma").join(
+                _(
+                    "report.correlation.growth",
+                    year=y,
+                    mean=row["mean"],
+                    lo=row["lower_80"],
+                    hi=row["upper_80"],
+                )
+                for y, row in common.iterrows()
+            ),
         )
     )
-    return (
-        f"In {year} {words}: correlation {correlation:.2f} across replications "
-        f"(log incomes), because both follow the same rural economy{drawn}."
+    return _(
+        "report.correlation.sentence",
+        year=year,
+        words=words,
+        correlation=correlation,
+        drawn=drawn,
     )
 
 
@@ -237,47 +317,58 @@ def _crossing_sentence(result: TargetTestResult) -> str:
     """When Yunnan's mean first gets above the national level, and that the target counts
     only the target year (a replication can get above and fall back)."""
     crossing, year = result.crossing, result.target_year
-    firsts = [f"{y}: {percent(crossing[y])}" for y in result.years if crossing[y] > 0]
+    firsts = [
+        _("report.year_value", year=y, value=percent(crossing[y]))
+        for y in result.years
+        if crossing[y] > 0
+    ]
     if not firsts:
-        return (
-            f"Yunnan's mean stays below the national level in every simulated year to {year}, "
-            "in every replication."
-        )
-    return (
-        "The year Yunnan's mean first gets above the national level, as a share of "
-        f"replications: {', '.join(firsts)}; never by {year}: {percent(crossing['never'])}. "
-        f"Only the end of {year} counts for the target, and a replication that got above "
-        f"earlier can fall back below by then: Yunnan is above at the end of {year} in "
-        f"{percent(result.p_target_met)}."
+        return _("report.crossing.never", year=year)
+    return _(
+        "report.crossing.sentence",
+        firsts=_("report.list_comma").join(firsts),
+        year=year,
+        never=percent(crossing["never"]),
+        p=percent(result.p_target_met),
     )
 
 
 def _attribution_lines(result: TargetTestResult) -> list[str]:
     table = result.attribution
     if table is None:
-        return ["", "Attribution: not computed (no attribution replications)."]
+        return ["", _("report.attribution.none")]
     year = result.target_year
     lines = [
         "",
-        f"What carries the gain in {year} (Shapley values over measures, "
-        f"{count(result.attribution_replications, 'replication')} with common random numbers; "
-        "gain over all measures off, yuan per person):",
+        _(
+            "report.attribution.heading",
+            year=year,
+            replications=count(result.attribution_replications, "replication"),
+        ),
     ]
     for measure, row in table.iterrows():
         per_yuan = row.get("gain_per_yuan", float("nan"))
+        per_yuan_words = (
+            _("report.attribution.per_yuan", per_yuan=per_yuan)
+            if isinstance(per_yuan, float) and math.isfinite(per_yuan)
+            else ""
+        )
         lines.append(
-            f"  {measure}: {yuan(row['mean'], True)} "
-            f"(95 % band {yuan(row['lower_95'], True)} to {yuan(row['upper_95'], True)}; "
-            f"{percent(row['share_of_gain'])} of the gain"
-            + (
-                f"; {per_yuan:.2f} yuan of income per yuan spent)"
-                if isinstance(per_yuan, float) and math.isfinite(per_yuan)
-                else ")"
+            _(
+                "report.attribution.one",
+                measure=_("report.total") if measure == "total" else measure_name(measure),
+                mean=yuan(row["mean"], True),
+                lo=yuan(row["lower_95"], True),
+                hi=yuan(row["upper_95"], True),
+                share=percent(row["share_of_gain"]),
+                per_yuan=per_yuan_words,
             )
         )
     total = table.loc["total"]
-    sources = ", ".join(f"{s} {yuan(total[s], True)}" for s in SOURCES)
-    lines.append(f"  By income source: {sources}.")
+    sources = _("report.list_comma").join(
+        _("report.source_value", source=source_name(s), value=yuan(total[s], True)) for s in SOURCES
+    )
+    lines.append(_("report.attribution.sources", sources=sources))
     return lines
 
 
@@ -287,27 +378,43 @@ def target_conclusion(result: TargetTestResult) -> str:
     gap = result.paths["gap"].loc[year]
     p = result.p_target_met
     sentences = [
-        f"Under **{result.name}**, it is **{likelihood(p)}** ({percent(p)} of "
-        f"{result.replications:,} replications) that the poverty-alleviated population of "
-        f"Yunnan ends {year} above the national level of the same population.",
-        f"On average Yunnan would end {yuan(abs(gap['mean']))} yuan per person "
-        f"{'above' if gap['mean'] > 0 else 'below'} it; in four replications out of five the "
-        f"gap lies between {yuan(gap['lower_80'], True)} and {yuan(gap['upper_80'], True)} yuan.",
+        _(
+            "report.conclusion.answer",
+            name=result.name,
+            likelihood=likelihood(p),
+            p=percent(p),
+            replications=result.replications,
+            year=year,
+        ),
+        _(
+            "report.conclusion.gap_above" if gap["mean"] > 0 else "report.conclusion.gap_below",
+            gap=yuan(abs(gap["mean"])),
+            lo=yuan(gap["lower_80"], True),
+            hi=yuan(gap["upper_80"], True),
+        ),
     ]
     table = result.attribution
     if table is not None and len(table) > 1:
         ranked = table.drop(index="total")
         top = ranked.index[0]
         sentences.append(
-            f"The measure carrying most of the gain is **{top}** "
-            f"({yuan(ranked.loc[top, 'mean'], True)} yuan per person in {year}, "
-            f"{percent(ranked.loc[top, 'share_of_gain'])} of the gain of all measures)."
+            _(
+                "report.conclusion.top_measure",
+                measure=measure_name(top),
+                gain=yuan(ranked.loc[top, "mean"], True),
+                year=year,
+                share=percent(ranked.loc[top, "share_of_gain"]),
+            )
         )
     sentences.append(
-        f"The measures cost the province {billions(result.total_cost)} over "
-        f"{result.years[0]}-{result.years[-1]}."
+        _(
+            "report.conclusion.cost",
+            cost=billions(result.total_cost),
+            first=result.years[0],
+            last=result.years[-1],
+        )
     )
-    caveat = few_replications_caveat(result.replications, "this probability")
+    caveat = few_replications_caveat(result.replications, "this")
     if caveat is not None:
         sentences.append(caveat)
     return " ".join(sentences)
@@ -322,44 +429,62 @@ def comparison_report(comparison: Comparison) -> str:
     table = comparison.table
     first = table.index[0]
     replications = comparison.results[0].replications
+    with pd.option_context("display.unicode.east_asian_width", current_language() == "zh"):
+        shown = comparison_table(comparison).to_string()
     lines = [
-        f"{len(table)} scenarios, {replications:,} replications each "
-        f"(seed {comparison.results[0].seed}, common random numbers), target year {year}.",
-        "P(target): probability of ending the target year above the national level, ± its "
-        "Monte Carlo standard error; cost: province-wide, all simulated years.",
-        *_caveat_lines(replications, "each probability"),
+        _(
+            "report.compare.run",
+            scenarios=len(table),
+            replications=replications,
+            seed=comparison.results[0].seed,
+            year=year,
+        ),
+        _("report.compare.legend"),
+        *_caveat_lines(replications, "each"),
         "",
-        comparison_table(comparison).to_string(),
+        shown,
         "",
     ]
     best = comparison.ranking().index[0]
     lines.append(
-        f"Highest probability of ending {year} above the national level: {best} "
-        f"({percent(table.loc[best, 'p_target_met'])}; ties broken by the expected gap)."
+        _(
+            "report.compare.best",
+            year=year,
+            best=best,
+            p=percent(table.loc[best, "p_target_met"]),
+        )
     )
     for name, row in table.iloc[1:].iterrows():
         lines.append(
-            f"{name} vs {first}: {yuan(row['vs_first_mean'], True)} yuan per person in "
-            f"{year} (paired 95 % band {yuan(row['vs_first_lower_95'], True)} to "
-            f"{yuan(row['vs_first_upper_95'], True)}), "
-            f"{cost_change(row['cost_yuan'] - table.loc[first, 'cost_yuan'])}."
+            _(
+                "report.compare.versus",
+                name=name,
+                first=first,
+                gain=yuan(row["vs_first_mean"], True),
+                year=year,
+                lo=yuan(row["vs_first_lower_95"], True),
+                hi=yuan(row["vs_first_upper_95"], True),
+                cost=cost_change(row["cost_yuan"] - table.loc[first, "cost_yuan"]),
+            )
         )
     if comparison.reference is not None:
-        lines += ["", f"Against the policies in force (baseline), in {year}:"]
+        lines += ["", _("report.compare.baseline_heading", year=year)]
         for name, row in table.drop(index=comparison.reference.name).iterrows():
             lines.append(
-                f"  {name}: {yuan(row['gain_vs_baseline'], True)} yuan per person, "
-                f"{cost_change(row['extra_cost_vs_baseline'])}"
-                + _per_extra_yuan(row["gain_per_yuan_vs_baseline"], row["extra_cost_vs_baseline"])
-                + "."
+                _(
+                    "report.compare.against_baseline",
+                    name=name,
+                    gain=yuan(row["gain_vs_baseline"], True),
+                    cost=cost_change(row["extra_cost_vs_baseline"]),
+                    per_yuan=_per_extra_yuan(
+                        row["gain_per_yuan_vs_baseline"], row["extra_cost_vs_baseline"]
+                    ),
+                )
             )
-        lines.append(
-            "  (gain/yuan in the table is against no measures at all, the Shapley "
-            "attribution's reference.)"
-        )
+        lines.append(_("report.compare.baseline_note"))
     hinges = [line for result in comparison.results if (line := _hinge_line(result))]
     if hinges:
-        lines += ["", "Under the trend assumption each answer hinges on:", *hinges]
+        lines += ["", _("report.compare.hinges"), *hinges]
     return "\n".join(lines)
 
 
@@ -369,10 +494,10 @@ def _per_extra_yuan(per_yuan: float, extra_cost: float) -> str:
     if not np.isfinite(per_yuan) or per_yuan == 0:
         return ""
     if extra_cost > 0:
-        return f" ({per_yuan:.2f} yuan of income per extra yuan over the years)"
+        return _("report.compare.per_extra_yuan", per_yuan=per_yuan)
     if per_yuan > 0:  # less spent and less earned
-        return f" ({per_yuan:.2f} yuan of income lost per yuan saved over the years)"
-    return " (more income for less money)"
+        return _("report.compare.lost_per_yuan_saved", per_yuan=per_yuan)
+    return _("report.compare.more_for_less")
 
 
 def _hinge_line(result: TargetTestResult) -> str | None:
@@ -381,36 +506,43 @@ def _hinge_line(result: TargetTestResult) -> str | None:
     if hinge is None:
         return None
     row = result.by_assumption.loc[hinge]
-    moved = points(row["p_target_met"] - result.p_target_met)
-    return (
-        f"  {result.name}: P = {percent(result.p_target_met)} with the {result.model} model; "
-        f"{percent(row['p_target_met'])} ({moved}) under {hinge}: {row['description']}."
+    return _(
+        "report.compare.hinge",
+        name=result.name,
+        p=percent(result.p_target_met),
+        model=result.model,
+        p_hinge=percent(row["p_target_met"]),
+        moved=points(row["p_target_met"] - result.p_target_met),
+        hinge=hinge,
+        description=row["description"],
     )
 
 
 def comparison_table(comparison: Comparison) -> pd.DataFrame:
     """The comparison's table as a reader sees it: each figure written out in its unit
-    (percent with its Monte Carlo standard error, yuan, bn yuan province-wide, ratio)."""
+    (percent with its Monte Carlo standard error, yuan, bn yuan province-wide, ratio), its
+    column names in the language in force (``comparison.table`` keeps the English ones)."""
     table = comparison.table
     replications = comparison.results[0].replications
+    columns = {
+        "p": [
+            f"{percent(p)} ± {100 * standard_error(p, replications):.0f}"
+            for p in table["p_target_met"]
+        ],
+        "gap": table["gap_mean"].map(lambda v: yuan(v, True)),
+        "gap_80": [
+            f"{yuan(lo, True)}..{yuan(hi, True)}"
+            for lo, hi in zip(table["gap_lower_80"], table["gap_upper_80"], strict=True)
+        ],
+        "ratio": table["ratio_mean"].map(ratio),
+        "cost": table["cost_yuan"].map(billions),
+        "under_line": table["share_under_line"].map(lambda v: percent(v, 1)),
+        "gain_per_yuan": table["gain_per_yuan"].map(
+            lambda v: _("report.na") if not np.isfinite(v) else f"{v:.2f}"
+        ),
+    }
     return pd.DataFrame(
-        {
-            "P(target)": [
-                f"{percent(p)} ± {100 * standard_error(p, replications):.0f}"
-                for p in table["p_target_met"]
-            ],
-            "gap": table["gap_mean"].map(lambda v: yuan(v, True)),
-            "gap 80 %": [
-                f"{yuan(lo, True)}..{yuan(hi, True)}"
-                for lo, hi in zip(table["gap_lower_80"], table["gap_upper_80"], strict=True)
-            ],
-            "ratio": table["ratio_mean"].map(ratio),
-            "cost (province)": table["cost_yuan"].map(billions),
-            "under line": table["share_under_line"].map(lambda v: percent(v, 1)),
-            "gain/yuan vs none": table["gain_per_yuan"].map(
-                lambda v: "n/a" if not np.isfinite(v) else f"{v:.2f}"
-            ),
-        },
+        {_(f"report.compare.column.{name}"): values for name, values in columns.items()},
         index=table.index,
     )
 
@@ -421,18 +553,21 @@ def comparison_conclusion(comparison: Comparison) -> str:
     table = comparison.ranking()
     best, worst = table.index[0], table.index[-1]
     sentences = [
-        f"Of {len(table)} measure mixes, **{best}** gives the highest probability of ending "
-        f"{year} above the national level ({percent(table.loc[best, 'p_target_met'])}: "
-        f"{likelihood(table.loc[best, 'p_target_met'])}), and **{worst}** the lowest "
-        f"({percent(table.loc[worst, 'p_target_met'])})."
+        _(
+            "report.compare.conclusion",
+            n=len(table),
+            best=best,
+            year=year,
+            p_best=percent(table.loc[best, "p_target_met"]),
+            likelihood=likelihood(table.loc[best, "p_target_met"]),
+            worst=worst,
+            p_worst=percent(table.loc[worst, "p_target_met"]),
+        )
     ]
     per_yuan = comparison.table["gain_per_yuan"].dropna()
     if not per_yuan.empty:
         top = per_yuan.idxmax()
-        sentences.append(
-            f"Per yuan spent, **{top}** raises incomes most "
-            f"({per_yuan[top]:.2f} yuan of income per yuan over all its measures off)."
-        )
+        sentences.append(_("report.compare.conclusion_per_yuan", top=top, per_yuan=per_yuan[top]))
     return " ".join(sentences)
 
 
@@ -441,57 +576,86 @@ def comparison_conclusion(comparison: Comparison) -> str:
 
 def validation_report(validation: Validation) -> str:
     """The out-of-sample validation in plain language."""
-    lines = ["Out-of-sample validation (no value after each origin is read)", ""]
+
+    def inside(flag: bool, short: bool = False) -> str:
+        return _(f"report.validate.{'in' if flag else 'out'}{'_short' if short else ''}")
+
+    lines = [_("report.validate.heading"), ""]
     if not validation.simulation.empty:
-        lines.append("Simulation, the year after the origin:")
+        lines.append(_("report.validate.simulation"))
         for row in validation.simulation.itertuples():
             lines.append(
-                f"  {row.scenario:<12} {row.side:<8} from {row.origin}: predicted "
-                f"{row.predicted:,.0f} (80 % {row.lower_80:,.0f}-{row.upper_80:,.0f}), "
-                f"published {row.year} {row.published:,.0f}: error {row.error:+.1%}, "
-                f"{'inside' if row.in_80 else 'OUTSIDE'} the 80 % band, "
-                f"{'inside' if row.in_95 else 'OUTSIDE'} the 95 % band"
+                _(
+                    "report.validate.simulated",
+                    scenario=f"{row.scenario:<12}",
+                    side=f"{row.side:<8}",
+                    origin=row.origin,
+                    predicted=row.predicted,
+                    lo=row.lower_80,
+                    hi=row.upper_80,
+                    year=row.year,
+                    published=row.published,
+                    error=row.error,
+                    in_80=inside(row.in_80),
+                    in_95=inside(row.in_95),
+                )
             )
         lines.append("")
-    lines.append("Published series, with the model chosen at each origin:")
+    lines.append(_("report.validate.series"))
     for row in validation.series.itertuples():
         lines.append(
-            f"  {row.series:<44} {row.origin}->{row.year} ({row.model}): error "
-            f"{row.error:+.1%}, 80 % {'in' if row.in_80 else 'OUT'}, "
-            f"95 % {'in' if row.in_95 else 'OUT'}"
+            _(
+                "report.validate.series_one",
+                series=f"{row.series:<44}",
+                origin=row.origin,
+                year=row.year,
+                model=row.model,
+                error=row.error,
+                in_80=inside(row.in_80, short=True),
+                in_95=inside(row.in_95, short=True),
+            )
         )
     scores = series_scores(validation.series)
     if not scores.empty:
         lines.append("")
         for horizon, row in scores.iterrows():
             lines.append(
-                f"  horizon {horizon}: {int(row['n'])} predictions, mean absolute error "
-                f"{row['mape']:.1%}, inside 80 % band {row['coverage_80']:.0%}, "
-                f"inside 95 % band {row['coverage_95']:.0%}"
+                _(
+                    "report.validate.horizon",
+                    horizon=horizon,
+                    n=int(row["n"]),
+                    mape=row["mape"],
+                    coverage_80=row["coverage_80"],
+                    coverage_95=row["coverage_95"],
+                )
             )
     return "\n".join(lines)
-
-
-IN_SAMPLE = (
-    "This checks scenarios/calibration.yaml in sample: its trend shifts are zero as "
-    "shipped, and when `simulate calibrate --write` fits them they are fitted to this same "
-    "published figure. The out-of-sample test is `zengshou simulate validate`."
-)
 
 
 def backtest_report(table: pd.DataFrame) -> str:
     """The backtest in plain language, said to be in sample."""
     lines = []
     for name, row in table.iterrows():
-        verdict = "inside" if row["published_in_band"] else "outside"
         lines.append(
-            f"{name}: simulated {row['year']} mean {row['simulated']:,.0f} yuan "
-            f"(95 % band {row['lower_95']:,.0f} to {row['upper_95']:,.0f}) against the "
-            f"published {row['published']:,.0f}: {row['error']:+,.0f} yuan "
-            f"({100 * row['relative_error']:+.1f} %), the published figure is {verdict} the band; "
-            f"wage share {100 * row['wage_share']:.1f} %."
+            _(
+                "report.backtest.one",
+                name=name,
+                year=row["year"],
+                simulated=row["simulated"],
+                lo=row["lower_95"],
+                hi=row["upper_95"],
+                published=row["published"],
+                error=row["error"],
+                relative=100 * row["relative_error"],
+                verdict=_(
+                    "report.backtest.inside"
+                    if row["published_in_band"]
+                    else "report.backtest.outside"
+                ),
+                wage_share=100 * row["wage_share"],
+            )
         )
-    lines.append(IN_SAMPLE)
+    lines.append(_("report.backtest.in_sample"))
     return "\n".join(lines)
 
 
@@ -499,13 +663,19 @@ def backtest_conclusion(table: pd.DataFrame) -> str:
     """One sentence per scenario on whether the simulation reproduces the published figure."""
     sentences = []
     for name, row in table.iterrows():
-        close = "reproduces" if abs(row["relative_error"]) <= 0.02 else "misses"
+        close = abs(row["relative_error"]) <= 0.02
         sentences.append(
-            f"From as of {int(row['year']) - 1}, **{name}** {close} the published "
-            f"{int(row['year'])} figure ({row['published']:,.0f} yuan) with "
-            f"{row['simulated']:,.0f} yuan ({100 * row['relative_error']:+.1f} %)."
+            _(
+                "report.backtest.reproduces" if close else "report.backtest.misses",
+                as_of=int(row["year"]) - 1,
+                name=name,
+                year=int(row["year"]),
+                published=row["published"],
+                simulated=row["simulated"],
+                relative=100 * row["relative_error"],
+            )
         )
-    sentences.append(IN_SAMPLE)
+    sentences.append(_("report.backtest.in_sample"))
     return " ".join(sentences)
 
 
@@ -609,7 +779,7 @@ def assumption_sentences(result: TargetTestResult) -> list[str]:
             f"replications ({r:.2f}): the shared rural shock is outweighed by each side's own "
             f"noise and the measures' uncertainty."
         )
-    caveat = few_replications_caveat(result.replications, "each probability")
+    caveat = few_replications_caveat(result.replications, "each")
     if caveat is not None:
         sentences.append(caveat)
     return sentences

@@ -15,12 +15,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.i18n import use_language
 from forecast.provenance import code_version
 from simulation.montecarlo.target import REACH_WARNING, TargetTestResult
 from simulation.montecarlo.validation import Validation, series_scores
 from simulation.montecarlo.words import reach_warning_lines
 
 # --- target test -----------------------------------------------------------------------------
+
+
+def _in_english(say, *args):
+    """summary.json is read by programs: its sentences stay English whatever ``--lang``."""
+    with use_language("en"):
+        return say(*args)
 
 
 def summary_dict(result: TargetTestResult) -> dict[str, Any]:
@@ -75,7 +82,7 @@ def summary_dict(result: TargetTestResult) -> dict[str, Any]:
                 {k: _number(v) for k, v in row.items()}
                 for row in result.reach.reset_index().to_dict("records")
             ],
-            "warnings": reach_warning_lines(result),
+            "warnings": _in_english(reach_warning_lines, result),
         },
         "gain_per_yuan": _number(result.gain_per_yuan),
         "attribution": None

@@ -1,7 +1,8 @@
 """How the Monte Carlo's figures are written: yuan, shares, ratios, probability words.
 
 One formatter per kind of figure, shared by the reports (:mod:`.report`); each writes ``n/a``
-for a missing or infinite value instead of ``nan``.
+for a missing or infinite value instead of ``nan``. Words come from the message catalogue
+(``forecast/locales/reports.yaml``) in the language in force (:mod:`forecast.i18n`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import math
 from collections.abc import Callable
 from functools import wraps
 
+from forecast.i18n import catalogue, current_language
+from forecast.i18n import gettext as _
+
 
 def _or_na(format_number: Callable[..., str]) -> Callable[..., str]:
     """Write ``n/a`` for a missing or infinite first argument instead of formatting it."""
@@ -17,7 +21,7 @@ def _or_na(format_number: Callable[..., str]) -> Callable[..., str]:
     @wraps(format_number)
     def formatted(value, *args, **kwargs) -> str:
         if value is None or not math.isfinite(value):
-            return "n/a"
+            return _("report.na")
         return format_number(value, *args, **kwargs)
 
     return formatted
@@ -37,8 +41,8 @@ def percent(share: float, digits: int = 0) -> str:
 
 @_or_na
 def billions(value: float) -> str:
-    """Format yuan as billions: ``12.3 bn yuan``."""
-    return f"{value / 1e9:,.2f} bn yuan"
+    """Format yuan as billions: ``12.3 bn yuan`` (in Chinese, 亿元)."""
+    return _("report.billions", bn=value / 1e9, yi=value / 1e8)
 
 
 @_or_na
@@ -46,8 +50,10 @@ def cost_change(delta: float) -> str:
     """A difference of cost as words: ``costing 1.20 bn yuan more``, ``saving 4.05 bn yuan``
     or ``at the same cost`` (within 5 million yuan, the last digit written)."""
     if abs(delta) < 5e6:
-        return "at the same cost"
-    return f"costing {billions(delta)} more" if delta > 0 else f"saving {billions(-delta)}"
+        return _("report.cost_same")
+    if delta > 0:
+        return _("report.cost_more", cost=billions(delta))
+    return _("report.cost_less", cost=billions(-delta))
 
 
 @_or_na
@@ -60,7 +66,7 @@ def ratio(value: float) -> str:
 def points(delta: float) -> str:
     """Format a change of probability in percentage points: ``+8 points``, ``0 points``."""
     moved = round(100 * delta)
-    return f"{moved:+d} points" if moved else "0 points"
+    return _("report.points", moved=moved) if moved else _("report.points_zero")
 
 
 def standard_error(p: float, replications: int) -> float:
@@ -68,22 +74,27 @@ def standard_error(p: float, replications: int) -> float:
     return math.sqrt(p * (1 - p) / replications) if replications > 0 else math.nan
 
 
-def few_replications_caveat(replications: int, what: str = "each probability") -> str | None:
+def few_replications_caveat(replications: int, what: str = "each") -> str | None:
     """A warning in words when ``replications`` are too few to read a probability to within
-    10 points: its Monte Carlo standard error can reach 0.5 / sqrt(R) (at p = 50 %)."""
+    10 points: its Monte Carlo standard error can reach 0.5 / sqrt(R) (at p = 50 %).
+
+    ``what`` is ``each`` (each probability), ``the`` (the probability) or ``this`` (this
+    probability)."""
     worst = 0.5 / math.sqrt(replications) if replications > 0 else math.inf
     if worst <= 0.05:
         return None
-    return (
-        f"With {count(replications, 'replication')}, {what} is uncertain by up to "
-        f"± {100 * worst:.0f} points (Monte Carlo standard error; twice that for a 95 % "
-        "band): read it as a rough indication and rerun with 100 or more replications."
+    return _(
+        "report.few_replications",
+        replications=count(replications, "replication"),
+        what=_(f"report.probability.{what}"),
+        worst=100 * worst,
     )
 
 
 def count(n: int, noun: str) -> str:
-    """Format a count with its noun: ``1 replication``, ``20 replications``."""
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+    """Format a count with its noun: ``1 replication``, ``20 replications`` (``noun`` is a
+    ``report.count.<noun>`` text of the catalogue)."""
+    return _(f"report.count.{noun}" + ("" if n == 1 else "s"), n=n)
 
 
 def reach_warning_lines(result) -> list[str]:
@@ -91,12 +102,18 @@ def reach_warning_lines(result) -> list[str]:
     :class:`~.target.TargetTestResult`'s ``reach_warnings``)."""
     lines = []
     for (measure, year), row in result.reach_warnings.iterrows():
-        why = row["shortfall"] or (
-            "no shortfall of the eligible pool: the sample places a lever this small coarsely"
-        )
+        why = row["shortfall"] or _("report.reach.coarse")
         lines.append(
-            f"{measure} {year}: reached {row['reached']:,.0f} of {row['asked']:,.0f} "
-            f"{row['unit']} asked ({100 * row['share_reached']:.0f} %); {why}."
+            _(
+                "report.reach.warning",
+                measure=measure_name(measure),
+                year=year,
+                reached=row["reached"],
+                asked=row["asked"],
+                unit=row["unit"],
+                share=100 * row["share_reached"],
+                why=why,
+            )
         )
     return lines
 
@@ -104,16 +121,32 @@ def reach_warning_lines(result) -> list[str]:
 def likelihood(p: float) -> str:
     """Words for a probability, in the spirit of the IPCC's calibrated language."""
     for bound, words in (
-        (0.99, "virtually certain"),
-        (0.9, "very likely"),
+        (0.99, "virtually_certain"),
+        (0.9, "very_likely"),
         (0.66, "likely"),
-        (0.33, "about as likely as not"),
+        (0.33, "about_as_likely_as_not"),
         (0.1, "unlikely"),
-        (0.01, "very unlikely"),
+        (0.01, "very_unlikely"),
     ):
         if p >= bound:
-            return words
-    return "exceptionally unlikely"
+            return _(f"report.likelihood.{words}")
+    return _("report.likelihood.exceptionally_unlikely")
+
+
+def source_name(source: str) -> str:
+    """An income source (``wage``) as :func:`measure_name` writes a measure (工资性收入)."""
+    key = f"source.{source}_income"
+    return source if current_language() == "en" or key not in catalogue() else _(key)
+
+
+def measure_name(lever: str) -> str:
+    """A measure as the reader knows it: in Chinese, the plan's own name (技能培训); in
+    English, the lever's name in the scenario files (``skills_training``), which a reader
+    edits. A name the catalogue does not hold (``total``) is written as it is."""
+    key = f"measure.{lever}"
+    if current_language() == "en" or key not in catalogue():
+        return lever
+    return _(key)
 
 
 __all__ = [
@@ -122,6 +155,8 @@ __all__ = [
     "count",
     "few_replications_caveat",
     "likelihood",
+    "measure_name",
+    "source_name",
     "percent",
     "points",
     "ratio",

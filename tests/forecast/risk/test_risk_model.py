@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast.i18n import use_language
 from forecast.paths import data_file
 from forecast.risk import BANDS, FEATURE_NAMES, OUTPUT_COLUMNS, monitoring_line, train_risk_model
-from forecast.risk.features import compute_features
+from forecast.risk.features import SOURCES, compute_features
 from forecast.risk.policy import load_risk_policy, risk_policy
-from forecast.i18n import use_language
-from forecast.risk.features import SOURCES
 from forecast.risk.reasons import MAX_REASONS, RENDERERS, Reason, reason_text
 
 
