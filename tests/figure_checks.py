@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import warnings
+
+HAN = re.compile("[\u4e00-\u9fff]")  # Chinese characters
+
 
 def drawn(figure):
     """Draw ``figure`` (without a display) so that its tick labels exist; return it."""
@@ -44,3 +49,34 @@ def assert_readable(figure) -> None:
             formatter = (ax.xaxis if axis == "x" else ax.yaxis).get_major_formatter()
             if isinstance(formatter, PercentFormatter):
                 assert all(t.endswith("%") for t in tick_labels(ax, axis)), tick_labels(ax, axis)
+
+
+def chinese_texts(figure) -> list:
+    """The texts of ``figure`` that hold Chinese characters."""
+    from matplotlib.text import Text
+
+    return [t for t in figure.findobj(Text) if HAN.search(t.get_text())]
+
+
+def assert_glyphs_covered(figure) -> None:
+    """Draw ``figure`` without a 'Glyph missing' warning; every Chinese text's font family
+    list holds the CJK font, whose file has a glyph for each of its characters."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing")
+        drawn(figure)
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    from forecast import plotting
+
+    font = plotting.cjk_font()
+    path = font_manager.findfont(
+        font_manager.FontProperties(family=font), fallback_to_default=False
+    )
+    charmap = FT2Font(path).get_charmap()
+    texts = chinese_texts(figure)
+    assert texts, "no Chinese text on the figure"
+    for text in texts:
+        assert font in text.get_fontproperties().get_family(), text.get_text()
+        missing = [c for c in HAN.findall(text.get_text()) if ord(c) not in charmap]
+        assert not missing, (text.get_text(), missing)

@@ -5,17 +5,55 @@ Every plotting function of the project (:mod:`forecast.figures` for the notebook
 forecasts and risk; :mod:`simulation.montecarlo.plots` for the Monte Carlo) draws through these
 helpers. Figures are built without pyplot (no global state, no display backend needed); a
 notebook shows the returned ``Figure`` as any other value.
+
+Words on a figure come from the message catalogue (``forecast/locales/plots.yaml``) in the
+language in force (:mod:`forecast.i18n`): a plotting function decorated with
+:func:`in_plot_language` draws in :func:`plot_language`. Chinese needs a font with Chinese
+glyphs: :func:`cjk_font` finds one on the machine (Noto Sans CJK, Source Han Sans, WenQuanYi...)
+and it is added *after* the default sans-serif font in ``font.family`` (the one global
+setting touched, and only when a Chinese figure is drawn: Latin glyphs keep their font,
+Chinese ones fall back to it). Where no such font can be had, figures are drawn with English
+words and one warning, never with empty boxes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
+
+from forecast.i18n import current_language, use_language
+from forecast.i18n import gettext as _
+
+# Characters a Chinese figure needs at the least (the plan's and the axes' words).
+CJK_SAMPLE = "增收云南全国脱贫人口人均纯收入技能培训消费帮扶年元"
+# Font families known to carry Chinese, best first (sans before serif: figures are sans).
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Noto Sans CJK",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "SimHei",
+    "Droid Sans Fallback",
+    "Noto Serif CJK SC",
+    "AR PL UMing",
+)
+_CJK_FILE = re.compile(r"cjk|sourcehan|wqy|wenquanyi|droidsansfallback|yahei|simhei|pingfang|uming")
 
 # Okabe and Ito's palette: told apart by readers with any common colour-vision deficiency.
 PALETTE = (
@@ -37,6 +75,76 @@ SOURCES = {
     "transfer": PALETTE[4],
 }
 BAND_ALPHA = {80: 0.35, 95: 0.15}  # the narrower band drawn darker
+
+
+def _covers(path: str, text: str) -> bool:
+    """Whether the font file at ``path`` has a glyph for every character of ``text``."""
+    try:
+        charmap = FT2Font(path).get_charmap()
+    except (OSError, RuntimeError):
+        return False
+    return all(ord(c) in charmap for c in text if not c.isspace())
+
+
+def _rank(name: str) -> int:
+    return next((i for i, f in enumerate(CJK_FAMILIES) if name.startswith(f)), len(CJK_FAMILIES))
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """The family name of an installed font that has Chinese glyphs, or None.
+
+    Looks in matplotlib's font list, then (its cache may predate the font's installation,
+    e.g. Debian's ``fonts-noto-cjk``) registers the system's font files that look Chinese;
+    a family counts only if its file has a glyph for each character of :data:`CJK_SAMPLE`.
+    """
+    for attempt in range(2):
+        known = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+        for name in sorted((n for n in known if _rank(n) < len(CJK_FAMILIES)), key=_rank):
+            if _covers(known[name], CJK_SAMPLE):
+                return name
+        if attempt == 0:
+            for path in font_manager.findSystemFonts():
+                if _CJK_FILE.search(Path(path).name.lower()):
+                    font_manager.fontManager.addfont(path)
+    return None
+
+
+@functools.cache
+def _no_cjk_font_warning() -> None:
+    """Warn once per process that Chinese figures fall back to English."""
+    warnings.warn(
+        "no font with Chinese glyphs was found (install one, e.g. Debian's fonts-noto-cjk): "
+        "figures are drawn with English labels",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def plot_language() -> str:
+    """The language figures are drawn in: the one in force, or English (with one warning)
+    when it is Chinese and :func:`cjk_font` finds no font to write it."""
+    lang = current_language()
+    if lang == "zh":
+        font = cjk_font()
+        if font is None:
+            _no_cjk_font_warning()
+            return "en"
+        family = matplotlib.rcParams["font.family"]
+        if font not in family:  # after the default: Latin glyphs keep their font
+            matplotlib.rcParams["font.family"] = [*family, font]
+    return lang
+
+
+def in_plot_language[**P, R](draw: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a plotting function so that its words are in :func:`plot_language`."""
+
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> R:
+        with use_language(plot_language()):
+            return draw(*args, **kwargs)
+
+    return drawn
 
 
 def figure(
@@ -71,7 +179,10 @@ def colours(n: int) -> list[str]:
 
 
 def year_axis(ax: Axes, axis: str = "x", label: str | None = "year") -> None:
-    """Whole years on ``axis`` (never 2019.5), written without a thousands separator."""
+    """Whole years on ``axis`` (never 2019.5), written without a thousands separator;
+    ``label="year"`` is the catalogue's word for it."""
+    if label == "year":
+        label = _("plot.year")
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_locator(MaxNLocator(integer=True))
     target.set_major_formatter(StrMethodFormatter("{x:.0f}"))
@@ -114,14 +225,16 @@ def fan(
             color=colour,
             alpha=BAND_ALPHA.get(level, 0.2),
             linewidth=0,
-            label=f"{label}, {level} % band" if band_labels else None,
+            label=_("plot.band", label=label, level=level) if band_labels else None,
         )
     ax.plot(list(x), list(mean), color=colour, label=label)
 
 
 def published_points(ax: Axes, x: Sequence, y: Sequence[float], colour: str, label: str) -> None:
     """Published values: dots joined by a dotted line, labelled ``(published)``."""
-    ax.plot(list(x), list(y), "o:", color=colour, markersize=5, label=f"{label} (published)")
+    ax.plot(
+        list(x), list(y), "o:", color=colour, markersize=5, label=_("plot.published", label=label)
+    )
 
 
 def stacked_bars(
@@ -197,17 +310,21 @@ def legend(ax: Axes, **kwargs) -> None:
 
 __all__ = [
     "BAND_ALPHA",
+    "CJK_SAMPLE",
     "OTHER",
     "PALETTE",
     "SIDES",
     "SOURCES",
+    "cjk_font",
     "colours",
     "fan",
     "figure",
+    "in_plot_language",
     "legend",
     "lump",
     "on",
     "percent_axis",
+    "plot_language",
     "published_points",
     "stacked_bars",
     "year_axis",

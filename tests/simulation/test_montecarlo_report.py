@@ -5,12 +5,15 @@ assumption, the hinge, the ratio Yunnan/national and the shared shock."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from figure_checks import assert_readable, legend_labels, tick_labels
+from figure_checks import assert_glyphs_covered, assert_readable, legend_labels, tick_labels
 
+from forecast import plotting
+from forecast.i18n import gettext, use_language
 from simulation.montecarlo import TargetTest
 from simulation.montecarlo.compare import Comparison
 from simulation.montecarlo.plots import (
@@ -382,3 +385,52 @@ def test_save_plots_writes_no_attribution_figure_without_an_attribution(
 ):
     names = {p.name for p in save_plots(no_measures_result, tmp_path)}
     assert names == {"fan_chart.png", "composition.png", "cost.png", "counties.png"}
+
+
+# --- in Chinese (issue 16) ------------------------------------------------------------------
+
+
+def test_chinese_report_names_measures_as_the_plan_does_and_keeps_its_figures(result, report):
+    with use_language("zh"):
+        chinese = target_report(result)
+        conclusion = target_conclusion(result)
+    measures = [m for m in result.attribution.index if m != "total"]
+    for measure in measures:
+        assert f"  {gettext(f'measure.{measure}', 'zh')}：" in chinese, measure
+        assert f"  {measure}:" not in chinese
+    assert "技能培训" in chinese and "工资性收入" in chinese and "防止返贫监测" in chinese
+    assert f"**{gettext(f'measure.{measures[0]}', 'zh')}**" in conclusion
+    # the same figures as the English report, in the same order
+    assert re.findall(r"[+-]?\d[\d,]*", chinese.split("\n")[2]) == re.findall(
+        r"[+-]?\d[\d,]*", report.split("\n")[2]
+    )
+    assert summary_dict(result) == _in_chinese(summary_dict, result)  # summary.json: English
+
+
+def test_chinese_comparison_report_and_table(result, no_measures_result):
+    comparison = Comparison([result, no_measures_result])
+    chinese = _in_chinese(comparison_report, comparison)
+    assert "P(目标)" in chinese and "节省" in chinese and "亿元" in chinese
+    assert (
+        comparison.table.columns.tolist()
+        == Comparison([result, no_measures_result]).table.columns.tolist()
+    )
+
+
+def test_chinese_charts_name_the_plan_measures_with_a_font_that_has_their_glyphs(result):
+    if plotting.cjk_font() is None:
+        pytest.skip("no CJK font on this machine (install fonts-noto-cjk)")
+    with use_language("zh"):
+        attribution, fan = attribution_chart(result), fan_chart(result)
+    assert_glyphs_covered(attribution)
+    assert_glyphs_covered(fan)
+    ticks = tick_labels(attribution.axes[0], "y")
+    assert gettext("measure.skills_training", "zh") in ticks
+    assert "工资性收入" in legend_labels(attribution.axes[0])
+    assert "云南（模拟）" in legend_labels(fan.axes[0]) and fan.axes[0].get_xlabel() == ""
+    assert fan.axes[1].get_xlabel() == "年份"
+
+
+def _in_chinese(say, *args):
+    with use_language("zh"):
+        return say(*args)

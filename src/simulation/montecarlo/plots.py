@@ -2,7 +2,8 @@
 the ratio Yunnan/national below it), composition by source, attribution and cost.
 
 Each function returns a ``matplotlib.figure.Figure`` drawn in the house style
-(:mod:`forecast.plotting`); :func:`save_plots` writes them as PNG.
+(:mod:`forecast.plotting`), its words in the language in force (measures by the plan's names
+in Chinese); :func:`save_plots` writes them as PNG.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from forecast import plotting
+from forecast.i18n import gettext as _
 from simulation.montecarlo.compare import Comparison
 from simulation.montecarlo.target import TargetTestResult
-from simulation.montecarlo.words import count
+from simulation.montecarlo.words import count, measure_name, source_name
 
 COST_PARTS = 8  # measures told apart by colour in the cost chart; the rest are "other measures"
 
 
+@plotting.in_plot_language
 def fan_chart(result: TargetTestResult, ax: Axes | None = None, ratio_ax: Axes | None = None):
     """Yunnan's simulated mean income with 80 %/95 % bands against the national band, the
     published values up to the as-of year with their yearly growth, and below it the ratio
@@ -42,12 +45,12 @@ def fan_chart(result: TargetTestResult, ax: Axes | None = None, ratio_ax: Axes |
 
 def _levels_panel(result: TargetTestResult, ax: Axes, xlabel: bool = True) -> None:
     first_year = min(s.index.min() for s in result.observed.values() if len(s))
-    for key, label in (("national", "national"), ("yunnan", "Yunnan")):
+    for key in ("national", "yunnan"):
+        label = _(f"plot.side.{key}")
         published = result.observed[key]
         observed = published[published.index >= max(first_year, result.as_of - 3)]
         colour = plotting.SIDES[key]
-        projected = "forecast" if key == "national" else "simulated"
-        _fan(ax, result.paths[key], colour, f"{label} ({projected})", _last(observed))
+        _fan(ax, result.paths[key], colour, _(f"plot.side.{key}_projected"), _last(observed))
         plotting.published_points(ax, observed.index, observed.to_numpy(), colour, label)
         # The two rising lines run close together: national labels go above-left of its
         # points, Yunnan's below-right, both off the lines.
@@ -65,17 +68,21 @@ def _levels_panel(result: TargetTestResult, ax: Axes, xlabel: bool = True) -> No
             )
     ax.margins(y=0.08)
     ax.set_title(
-        f"{result.name}: P(Yunnan > national in {result.target_year}) = "
-        f"{100 * result.p_target_met:.0f} %\n"
-        f"national projected with the {result.model} model; "
-        "labels: published yearly growth",
+        _(
+            "plot.fan.title",
+            name=result.name,
+            year=result.target_year,
+            p=100 * result.p_target_met,
+            model=result.model,
+        ),
         fontsize="medium",
     )
     plotting.year_axis(ax, label="year" if xlabel else None)
-    plotting.yuan_axis(ax, "per-capita net income (yuan)")
+    plotting.yuan_axis(ax, _("plot.fan.income"))
     plotting.legend(ax, loc="upper left", fontsize="x-small", ncols=2)
 
 
+@plotting.in_plot_language
 def ratio_chart(result: TargetTestResult, ax: Axes | None = None) -> Figure:
     """The ratio Yunnan/national by year: published, then simulated with 80 %/95 % bands,
     against the target line at 1."""
@@ -84,14 +91,14 @@ def ratio_chart(result: TargetTestResult, ax: Axes | None = None) -> Figure:
     both = yunnan.index.intersection(national.index)
     observed = (yunnan[both] / national[both]).sort_index()
     colour = plotting.SIDES["ratio"]
-    _fan(ax, result.paths["ratio"], colour, "Yunnan / national (projected)", _last(observed))
+    _fan(ax, result.paths["ratio"], colour, _("plot.ratio.projected"), _last(observed))
     if len(observed):
         plotting.published_points(
-            ax, observed.index, observed.to_numpy(), colour, "Yunnan / national"
+            ax, observed.index, observed.to_numpy(), colour, _("plot.ratio.name")
         )
-    ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="target: ratio above 1")
+    ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label=_("plot.ratio.target"))
     plotting.year_axis(ax)
-    ax.set_ylabel("Yunnan / national")
+    ax.set_ylabel(_("plot.ratio.name"))
     plotting.legend(ax, loc="upper left", fontsize="x-small")
     return figure
 
@@ -130,23 +137,32 @@ def _published_growth(series: pd.Series, shown: pd.Index) -> dict[int, str]:
         span = int(year - previous)
         growth = (float(series[year]) / float(series[previous])) ** (1 / span) - 1
         labels[int(year)] = f"{100 * growth:+.1f} %" + (
-            "" if span == 1 else f"/yr since {int(previous)}"
+            "" if span == 1 else _("plot.fan.per_year_since", year=int(previous))
         )
     return labels
 
 
+def _by_source(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The income-source columns of ``table`` named for the reader, with their colours."""
+    names = {s: source_name(s) for s in plotting.SOURCES}
+    colours = {names[s]: colour for s, colour in plotting.SOURCES.items()}
+    return table[list(plotting.SOURCES)].rename(columns=names), colours
+
+
+@plotting.in_plot_language
 def composition_chart(result: TargetTestResult, ax: Axes | None = None) -> Figure:
     """Mean per-capita income by source and simulated year (stacked bars, total on top)."""
     figure, ax = plotting.on(ax)
-    composition = result.composition[list(plotting.SOURCES)]
-    plotting.stacked_bars(ax, composition, plotting.SOURCES)
-    ax.set_title(f"{result.name}: income by source (mean over replications)")
+    composition, colours = _by_source(result.composition)
+    plotting.stacked_bars(ax, composition, colours)
+    ax.set_title(_("plot.composition.title", name=result.name))
     plotting.year_axis(ax)
     ax.set_xticks(list(composition.index))
-    plotting.yuan_axis(ax, "yuan per person")
+    plotting.yuan_axis(ax, _("plot.yuan_per_person"))
     return figure
 
 
+@plotting.in_plot_language
 def attribution_chart(result: TargetTestResult, ax: Axes | None = None) -> Figure:
     """Shapley contribution of each measure to the target year's income, split by income
     source (total at the end of each bar), with the 95 % band of the total.
@@ -162,9 +178,9 @@ def attribution_chart(result: TargetTestResult, ax: Axes | None = None) -> Figur
         raise ValueError(f"{result.name}: no attribution computed (attribution replications 0)")
     figure, ax = plotting.on(ax, size=(8, 5))
     measures = table.drop(index="total").iloc[::-1]
-    plotting.stacked_bars(
-        ax, measures[list(plotting.SOURCES)], plotting.SOURCES, "{:+,.0f}", horizontal=True
-    )
+    measures.index = measures.index.map(measure_name)
+    parts, colours = _by_source(measures)
+    plotting.stacked_bars(ax, parts, colours, "{:+,.0f}", horizontal=True)
     ax.errorbar(
         measures["mean"],
         measures.index,
@@ -172,37 +188,44 @@ def attribution_chart(result: TargetTestResult, ax: Axes | None = None) -> Figur
         fmt="none",
         ecolor="k",
         capsize=3,
-        label="total, 95 % band",
+        label=_("plot.attribution.total_band"),
     )
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_title(
-        f"{result.name}: what carries the {result.target_year} gain "
-        f"(Shapley, {count(result.attribution_replications, 'replication')})"
+        _(
+            "plot.attribution.title",
+            name=result.name,
+            year=result.target_year,
+            replications=count(result.attribution_replications, "replication"),
+        )
     )
-    plotting.yuan_axis(ax, "yuan per person over all measures off", axis="x")
+    plotting.yuan_axis(ax, _("plot.attribution.axis"), axis="x")
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], fontsize="small", loc="lower right")
     return figure
 
 
+@plotting.in_plot_language
 def cost_chart(result: TargetTestResult, ax: Axes | None = None) -> Figure:
     """Mean province-wide cost per year, stacked by measure (the seven costliest, the rest
     as "other measures"), with each year's total on top, in billions of yuan."""
     figure, ax = plotting.on(ax, size=(8, 4.5))
     cost = result.cost_by_measure["mean"].drop(index="total").unstack("measure") / 1e9
     cost = cost.loc[:, cost.sum().sort_values(ascending=False).index]
-    cost = plotting.lump(cost, COST_PARTS, other="other measures")
+    other = _("plot.cost.other")
+    cost = plotting.lump(cost.rename(columns=measure_name), COST_PARTS, other=other)
     colour_of = dict(zip(cost.columns, plotting.PALETTE, strict=False))
-    if "other measures" in colour_of:
-        colour_of["other measures"] = plotting.OTHER
+    if other in colour_of:
+        colour_of[other] = plotting.OTHER
     plotting.stacked_bars(ax, cost, colour_of, "{:,.2f}")
-    ax.set_title(f"{result.name}: cost by measure, province-wide (total on top)")
+    ax.set_title(_("plot.cost.title", name=result.name))
     plotting.year_axis(ax)
     ax.set_xticks(list(cost.index))
-    ax.set_ylabel("bn yuan, province-wide")
+    ax.set_ylabel(_("plot.cost.axis"))
     return figure
 
 
+@plotting.in_plot_language
 def comparison_chart(comparison: Comparison, ax: Axes | None = None) -> Figure:
     """Probability of meeting the target and expected gap with its 80 % band, per scenario."""
     figure, ax = plotting.on(ax, size=(8, 4.5))
@@ -218,7 +241,7 @@ def comparison_chart(comparison: Comparison, ax: Axes | None = None) -> Figure:
                 gap.iloc[chosen],
                 color=colour,
                 alpha=0.8,
-                label=f"mean gap, Yunnan {words} national",
+                label=_(f"plot.compare.gap_{words}"),
             )
     ax.errorbar(
         positions,
@@ -227,17 +250,18 @@ def comparison_chart(comparison: Comparison, ax: Axes | None = None) -> Figure:
         fmt="none",
         ecolor="k",
         capsize=4,
-        label="80 % band",
+        label=_("plot.band_80"),
     )
     ax.axhline(0, color="grey", linewidth=0.8)
     labels = [f"{name}\nP = {100 * p:.0f} %" for name, p in table["p_target_met"].items()]
     ax.set_xticks(positions, labels, rotation=20)
-    plotting.yuan_axis(ax, f"gap to national in {comparison.target_year} (yuan per person)")
-    ax.set_title("Measure mixes compared (common random numbers)")
+    plotting.yuan_axis(ax, _("plot.compare.axis", year=comparison.target_year))
+    ax.set_title(_("plot.compare.title"))
     plotting.legend(ax)
     return figure
 
 
+@plotting.in_plot_language
 def county_chart(result: TargetTestResult, ax=None) -> Figure:
     """Each county's gap to the national level in the target year with its 80 % band,
     sorted, key counties in their own colour (a chart, not a map)."""
@@ -245,7 +269,10 @@ def county_chart(result: TargetTestResult, ax=None) -> Figure:
     figure, ax = plotting.on(ax, size=(7, max(4.0, 0.12 * len(table) + 1)))
     rows = np.arange(len(table))
     key_colour, other_colour = plotting.PALETTE[1], plotting.PALETTE[0]
-    for key, colour, label in ((True, key_colour, "key county"), (False, other_colour, "county")):
+    for key, colour, label in (
+        (True, key_colour, _("report.county.key_county")),
+        (False, other_colour, _("report.county.county")),
+    ):
         mine = (table["key_county"] == key).to_numpy()
         if not mine.any():
             continue
@@ -265,10 +292,8 @@ def county_chart(result: TargetTestResult, ax=None) -> Figure:
         )
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_yticks(rows, list(table.index), fontsize=5 if len(table) > 40 else 8)
-    plotting.yuan_axis(
-        ax, f"gap to the national level in {result.target_year} (yuan per person)", axis="x"
-    )
-    ax.set_title(f"{result.name}: counties (80 % bands)")
+    plotting.yuan_axis(ax, _("plot.counties.axis", year=result.target_year), axis="x")
+    ax.set_title(_("plot.counties.title", name=result.name))
     ax.legend(loc="lower right", fontsize="small")
     return figure
 

@@ -1,12 +1,16 @@
-"""The cost-probability frontier of a search, as a figure (built without pyplot)."""
+"""The cost-probability frontier of a search, as a figure (built without pyplot), its words in
+the language in force (:func:`forecast.plotting.in_plot_language`)."""
 
 from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from forecast import plotting
+from forecast.i18n import gettext as _
 from simulation.optimize.search import REFERENCE, Optimization
 
 
+@plotting.in_plot_language
 def frontier_chart(opt: Optimization, ax=None) -> Figure:
     """Cost against P(target) of every screened mix (grey, the search's own figures) and of
     the finalists on the fresh seeds (coloured by the share of people under the line, with
@@ -22,7 +26,7 @@ def frontier_chart(opt: Optimization, ax=None) -> Figure:
         screened["p_target_met"],
         s=12,
         color="0.75",
-        label=f"screened mixes ({len(screened)}, search figures)",
+        label=_("plot.frontier.screened", n=len(screened)),
         zorder=1,
     )
     finalists = opt.finalists[opt.finalists.index != REFERENCE]
@@ -43,10 +47,10 @@ def frontier_chart(opt: Optimization, ax=None) -> Figure:
         s=50,
         edgecolors="black",
         linewidths=0.5,
-        label="finalists (fresh seeds, ± 1 s.e.)",
+        label=_("plot.frontier.finalists"),
         zorder=3,
     )
-    figure.colorbar(points, ax=ax, label="people under the monitoring line (%)")
+    figure.colorbar(points, ax=ax, label=_("plot.frontier.under_line"))
     frontier = opt.frontier
     ax.plot(frontier["cost_yuan"] / 1e9, frontier["p_target_met"], "-", color="0.3", lw=1, zorder=2)
     ref = opt.reference
@@ -56,7 +60,7 @@ def frontier_chart(opt: Optimization, ax=None) -> Figure:
         marker="*",
         s=180,
         color="tab:red",
-        label=f"{opt.scenario.name} (fresh seeds)",
+        label=_("plot.frontier.reference", name=opt.scenario.name),
         zorder=4,
     )
     if opt.recommended is not None:
@@ -68,18 +72,29 @@ def frontier_chart(opt: Optimization, ax=None) -> Figure:
             facecolors="none",
             edgecolors="tab:red",
             linewidths=2,
-            label="recommended",
+            label=_("plot.frontier.recommended"),
             zorder=5,
         )
     ax.axhline(
-        opt.constraints.min_probability, color="tab:red", ls=":", lw=1, label="asked probability"
+        opt.constraints.min_probability,
+        color="tab:red",
+        ls=":",
+        lw=1,
+        label=_("plot.frontier.asked"),
     )
     if opt.constraints.budget is not None:
-        ax.axvline(opt.constraints.budget / 1e9, color="tab:orange", ls="--", lw=1, label="budget")
-    ax.set_xlabel(f"cost {opt.space.years[0]}-{opt.settings.target_year} (bn yuan)")
-    ax.set_ylabel(f"P(Yunnan above the national level in {opt.settings.target_year})")
+        ax.axvline(
+            opt.constraints.budget / 1e9,
+            color="tab:orange",
+            ls="--",
+            lw=1,
+            label=_("plot.frontier.budget"),
+        )
+    year = opt.settings.target_year
+    ax.set_xlabel(_("plot.frontier.cost", first=opt.space.years[0], last=year))
+    ax.set_ylabel(_("plot.frontier.p", year=year))
     ax.set_ylim(-0.03, 1.03)
-    ax.set_title(f"Cost-probability frontier around {opt.scenario.name}")
+    ax.set_title(_("plot.frontier.title", name=opt.scenario.name))
     ax.legend(loc="lower right", fontsize=8)
     return figure
 
