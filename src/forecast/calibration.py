@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from forecast.i18n import gettext
 from forecast.parameters import ParameterError, by_year
 from forecast.schema import SOURCES
 from forecast.statistics import PublicStatistics, as_statistics
@@ -53,8 +55,9 @@ def calibration_report(
     Returns
     -------
     pandas.DataFrame
-        One row per target: ``target``, ``synthetic``, ``published``, ``difference``
-        (relative for levels, in points for shares), ``tolerance``, ``ok`` and ``source``.
+        One row per target: ``target`` (English), ``label`` (the target in the language in
+        force), ``synthetic``, ``published``, ``difference`` (relative for levels, in points
+        for shares), ``tolerance``, ``ok`` and ``source``.
         Targets whose year is not in the panel are left out; a row without a published figure
         (``published`` NaN) or without a tolerance is for information.
 
@@ -79,13 +82,15 @@ def calibration_report(
     rows = []
 
     def add(target, synthetic, published, kind, tolerance, source):
+        key, fields = target  # a catalogue key: English in the table, the reader's in ``label``
         if kind == "relative":
             difference = synthetic / published - 1
         else:  # points of a share, or plain difference
             difference = synthetic - published
         rows.append(
             {
-                "target": target,
+                "target": gettext(key, "en", **fields),
+                "label": gettext(key, **fields),
                 "synthetic": synthetic,
                 "published": published,
                 "difference": difference,
@@ -99,7 +104,7 @@ def calibration_report(
     for year in (2021, 2022):
         if year in years:
             add(
-                f"net income per capita {year} (yuan)",
+                ("report.data.net_income", {"year": year}),
                 means.at[year, "net_income_per_capita"],
                 yunnan[year]["value"],
                 "relative",
@@ -111,7 +116,7 @@ def calibration_report(
             means.at[2022, "net_income_per_capita"] / means.at[2021, "net_income_per_capita"] - 1
         )
         add(
-            "growth 2021-2022",
+            ("report.data.growth", {}),
             growth,
             yunnan[2022]["growth"],
             "points",
@@ -122,7 +127,7 @@ def calibration_report(
         by_source = stats.entry("series", "yunnan_net_income_alleviated_by_source", 2022)
         for source, key, tol in (("wage", "wage", 0.02), ("operating", "operating", 0.02)):
             add(
-                f"{source} share 2022",
+                (f"report.data.{source}_share", {}),
                 means.at[2022, f"{source}_share"],
                 by_source[key]["share"],
                 "points",
@@ -130,7 +135,7 @@ def calibration_report(
                 by_source[key]["source"],
             )
         add(
-            "property + transfer per capita 2022 (yuan)",
+            ("report.data.property_transfer", {}),
             means.at[2022, "property"] + means.at[2022, "transfer"],
             by_source["property_and_transfer"]["value"],
             "relative",
@@ -141,7 +146,7 @@ def calibration_report(
         if params is not None:
             target = params["targets"]["monitored_people_share_end_2022"]
             add(
-                "monitored people share end 2022",
+                ("report.data.monitored_share", {}),
                 means.at[2022, "monitored_people_share"],
                 target["published"],
                 "points",
@@ -150,7 +155,7 @@ def calibration_report(
                 "monitored_people_share_end_2022)",
             )
         add(
-            "monitored households end 2022",
+            ("report.data.monitored_households", {}),
             means.at[2022, "monitored_households"],
             monitored["households"],
             "relative",
@@ -162,7 +167,7 @@ def calibration_report(
             add(*row)
     last = max(years)
     add(
-        f"people {last}",
+        ("report.data.people", {"year": last}),
         means.at[last, "people"],
         counts["people_alleviated_plus_monitored"]["value"],
         "relative",
@@ -170,7 +175,7 @@ def calibration_report(
         counts["people_alleviated_plus_monitored"]["source"],
     )
     add(
-        f"households {last} (published figure is an estimate)",
+        ("report.data.households", {"year": last}),
         means.at[last, "households"],
         counts["households_alleviated_plus_monitored"]["value"],
         "relative",
@@ -181,7 +186,7 @@ def calibration_report(
         panel["year"] == last
     ].sum()
     add(
-        "relocated people",
+        ("report.data.relocated", {}),
         relocated,
         counts["relocated_people"]["value"],
         "relative",
@@ -196,7 +201,7 @@ def calibration_report(
         ) ** (1 / (2021 - first)) - 1
         published = (yunnan[2021]["value"] / yunnan[2015]["value"]) ** (1 / 6) - 1
         add(
-            f"mean yearly growth {first}-2021 vs published 2015-2021",
+            ("report.data.long_growth", {"first": first}),
             synthetic,
             published,
             "points",
@@ -228,7 +233,7 @@ def _under_line_rows(panel: pd.DataFrame, params: dict, stats: PublicStatistics)
                 "(synthetic_panel.yaml monitoring.full_coverage_year)"
             )
         rows.append(
-            (f"people under the line end {year} ({yuan:,.0f} yuan)", share, published, "points")
+            (("report.data.under_line", {"year": year, "yuan": yuan}), share, published, "points")
             + (tolerance, source)
         )
     if 2022 in below.index:
@@ -237,7 +242,7 @@ def _under_line_rows(panel: pd.DataFrame, params: dict, stats: PublicStatistics)
         share = share_of_people_below(at_2022, lambda years: np.full(len(years), floor["value"]))
         rows.append(
             (
-                f"people under the 2022 floor end 2022 ({floor['value']:,.0f} yuan)",
+                ("report.data.under_floor", {"yuan": floor["value"]}),
                 share.at[2022],
                 target["published"],
                 "points",
@@ -249,8 +254,15 @@ def _under_line_rows(panel: pd.DataFrame, params: dict, stats: PublicStatistics)
 
 
 def format_report(report: pd.DataFrame) -> str:
-    """Render a calibration report as an aligned plain-text table."""
-    lines = [f"{'target':<52} {'synthetic':>14} {'published':>14} {'diff':>9} {'tol':>7}  ok"]
+    """Render a calibration report as an aligned plain-text table, its words (``label``) in
+    the language in force."""
+    head = {k: gettext(f"report.data.column.{k}") for k in ("target", "synthetic", "published")}
+    head |= {k: gettext(f"report.data.column.{k}") for k in ("diff", "tol", "ok")}
+    lines = [
+        f"{_pad(head['target'], 52)} {_pad(head['synthetic'], 14, True)} "
+        f"{_pad(head['published'], 14, True)} {_pad(head['diff'], 9, True)} "
+        f"{_pad(head['tol'], 7, True)}  {head['ok']}"
+    ]
     for row in report.itertuples():
         if row.kind == "relative":
             diff, tol = f"{row.difference:+.2%}", f"{row.tolerance:.1%}"
@@ -259,15 +271,24 @@ def format_report(report: pd.DataFrame) -> str:
             diff, tol = f"{row.difference * 100:+.2f}pt", f"{row.tolerance * 100:.1f}pt"
             value = lambda v: f"{v:.2%}"  # noqa: E731
         if np.isnan(row.tolerance):
-            tol, ok = "-", "info"
+            tol, ok = "-", gettext("report.data.info")
         else:
-            ok = "yes" if row.ok else "NO"
+            ok = gettext("report.data.yes" if row.ok else "report.data.no")
         published = "-" if np.isnan(row.published) else value(row.published)
         diff = "-" if np.isnan(row.difference) else diff
         lines.append(
-            f"{row.target:<52} {value(row.synthetic):>14} {published:>14} {diff:>9} {tol:>7}  {ok}"
+            f"{_pad(row.label, 52)} {value(row.synthetic):>14} {published:>14} {diff:>9} "
+            f"{tol:>7}  {ok}"
         )
     return "\n".join(lines)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded to ``width`` columns as a terminal shows them (a Chinese character
+    takes two)."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    space = " " * max(0, width - shown)
+    return space + text if right else text + space
 
 
 def weighted_quantiles(

@@ -13,10 +13,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from forecast.i18n import gettext as _
+from forecast.i18n import use_language
 from forecast.paths import project_root
 from forecast.provenance import code_version
 from simulation.decisions import describe
-from simulation.montecarlo.words import billions, likelihood, percent
+from simulation.montecarlo.words import billions, likelihood, measure_name, percent
 from simulation.optimize.search import NOTE, OBJECTIVES, REFERENCE, Optimization
 from simulation.scenario import RULE_UNIT
 
@@ -51,113 +53,168 @@ def frontier_table(opt: Optimization) -> pd.DataFrame:
 
 
 def optimization_report(opt: Optimization, run_id: str | None = None) -> str:
-    """The search and its answer in plain language."""
+    """The search and its answer in plain language (in the language in force)."""
     s = opt.settings
-    size = f"{opt.households:,} households" if opt.households else "the population"
+    size = (
+        _("report.target.households", n=opt.households)
+        if opt.households
+        else _("report.target.the_population")
+    )
     lines = [
-        f"Cheapest mix around {opt.scenario.name}: {opt.evaluated_mixes} mixes evaluated "
-        f"({opt.screened} screened, {opt.resumed_trials} of them found in the storage from an "
-        f"earlier run; {opt.evaluated_mixes - opt.screened} bracketing the asked "
-        f"probability), {size}, "
-        f"seed {opt.seed}, as of {opt.as_of}; {s.sampler.upper()} sampler, batches of "
-        f"{s.batch}; run on {opt.ran_on} in {opt.elapsed_seconds:,.0f} s, "
-        f"{opt.replications_run:,} replications in all.",
-        f"Searched: {len(opt.space.decisions)} decisions over "
-        f"{len({d.measure for d in opt.space.decisions})} levers, years "
-        f"{opt.space.years[0]}-{opt.space.years[-1]} (catalogue search: blocks, bounds with "
-        "their sources in frontier.json).",
-        f"Stages: every mix on {s.screen_replications} replications; {s.rungs} rungs of "
-        f"successive halving, each keeping the best 1/{s.eta} on {s.eta}x more (up to "
-        f"{s.search_replications}); the {len(opt.finalists) - 1} finalists and "
-        f"{opt.scenario.name} itself on {s.final_replications} fresh replications never used "
-        "in the search (the figures below; common random numbers throughout).",
-        "Asked: " + constraints_words(opt) + ".",
-        *(f"Note: {m}." for m in opt.moved_own_values),
+        _(
+            "report.optimize.run",
+            name=opt.scenario.name,
+            evaluated=opt.evaluated_mixes,
+            screened=opt.screened,
+            resumed=opt.resumed_trials,
+            bracketing=opt.evaluated_mixes - opt.screened,
+            size=size,
+            seed=opt.seed,
+            as_of=opt.as_of,
+            sampler=s.sampler.upper(),
+            batch=s.batch,
+            ran_on=opt.ran_on,
+            seconds=opt.elapsed_seconds,
+            replications=opt.replications_run,
+        ),
+        _(
+            "report.optimize.searched",
+            decisions=len(opt.space.decisions),
+            levers=len({d.measure for d in opt.space.decisions}),
+            first=opt.space.years[0],
+            last=opt.space.years[-1],
+        ),
+        _(
+            "report.optimize.stages",
+            screen=s.screen_replications,
+            rungs=s.rungs,
+            eta=s.eta,
+            search=s.search_replications,
+            finalists=len(opt.finalists) - 1,
+            name=opt.scenario.name,
+            final=s.final_replications,
+        ),
+        _("report.optimize.asked", constraints=constraints_words(opt)),
+        *(_("report.optimize.note", note=m) for m in opt.moved_own_values),
         "",
-        f"Frontier on the fresh seeds (cost {opt.space.years[0]}-{s.target_year}, "
-        f"P(target {s.target_year}) with its Monte Carlo standard error, share of people under "
-        "the line; the search's own claim beside it):",
+        _("report.optimize.frontier", first=opt.space.years[0], year=s.target_year),
     ]
     for name, row in frontier_table(opt).iterrows():
-        mark = " <- recommended" if row["recommended"] else ""
-        mark += "" if row["on_frontier"] or name == REFERENCE else " (dominated)"
-        label = opt.scenario.name if name == REFERENCE else f"mix {name}"
+        mark = _("report.optimize.recommended_mark") if row["recommended"] else ""
+        mark += "" if row["on_frontier"] or name == REFERENCE else _("report.optimize.dominated")
+        label = opt.scenario.name if name == REFERENCE else _("report.optimize.mix", number=name)
         claim = (
             ""
             if name == REFERENCE
-            else f"; search claimed {percent(row['claimed_p_target_met'])} on "
-            f"{int(row['claimed_replications'])}"
+            else _(
+                "report.optimize.claim",
+                p=percent(row["claimed_p_target_met"]),
+                replications=int(row["claimed_replications"]),
+            )
         )
         lines.append(
-            f"  {label:>14}: {billions(row['cost_yuan'])}, P = {percent(row['p_target_met'])} "
-            f"(± {100 * row['p_std_error']:.1f} points), under line "
-            f"{percent(row['share_under_line'], 1)}{claim}{mark}"
+            _(
+                "report.optimize.frontier_row",
+                label=f"{label:>14}",
+                cost=billions(row["cost_yuan"]),
+                p=percent(row["p_target_met"]),
+                se=100 * row["p_std_error"],
+                under=percent(row["share_under_line"], 1),
+                claim=claim,
+                mark=mark,
+            )
         )
     lines += [""] + recommendation_lines(opt)
     if run_id:
-        lines += ["", f"Each value the search chose carries: {NOTE.format(run=run_id)}."]
+        lines += ["", _("report.optimize.chosen_by", note=NOTE.format(run=run_id))]
     return "\n".join(lines)
 
 
 def constraints_words(opt: Optimization) -> str:
     """The planner's constraints in words."""
     c = opt.constraints
-    words = [f"P(target met) >= {percent(c.min_probability)}"]
+    words = [_("report.optimize.min_probability", p=percent(c.min_probability))]
     if c.budget is not None:
-        words.append(f"cost <= {billions(c.budget)}")
+        words.append(_("report.optimize.budget", cost=billions(c.budget)))
     if c.max_under_line is not None:
-        words.append(f"share under the line <= {percent(c.max_under_line, 1)}")
-    return ", ".join(words)
+        words.append(_("report.optimize.max_under_line", share=percent(c.max_under_line, 1)))
+    return _("report.list_comma").join(words)
 
 
 def recommendation_lines(opt: Optimization) -> list[str]:
     """The recommended mix against the scenario, or why there is none and the closest."""
     ref, number = opt.reference, opt.recommended
     if number is None:
-        lines = [
-            f"No mix meets the constraints ({constraints_words(opt)}) on the fresh seeds. "
-            "The closest:"
-        ]
+        lines = [_("report.optimize.none", constraints=constraints_words(opt))]
         for name, row in opt.closest().iterrows():
             lines.append(
-                f"  mix {name}: {billions(row['cost_yuan'])}, P = "
-                f"{percent(row['p_target_met'])} (± {100 * row['p_std_error']:.1f} points), "
-                f"under line {percent(row['share_under_line'], 1)}."
+                _(
+                    "report.optimize.closest",
+                    number=name,
+                    cost=billions(row["cost_yuan"]),
+                    p=percent(row["p_target_met"]),
+                    se=100 * row["p_std_error"],
+                    under=percent(row["share_under_line"], 1),
+                )
             )
         return lines
     row = opt.finalists.loc[number]
     saving = ref["cost_yuan"] - row["cost_yuan"]
     lines = [
-        f"Recommended: mix {number}, the cheapest finalist meeting "
-        f"{constraints_words(opt)} on {int(row['replications'])} fresh replications: "
-        f"{billions(row['cost_yuan'])}, P = {percent(row['p_target_met'])} "
-        f"(± {100 * row['p_std_error']:.1f} points; {likelihood(row['p_target_met'])}), "
-        f"{percent(row['share_under_line'], 1)} of people under the line.",
-        f"Against {opt.scenario.name} on the same fresh seeds ({billions(ref['cost_yuan'])}, "
-        f"P = {percent(ref['p_target_met'])} ± {100 * ref['p_std_error']:.1f} points): "
-        f"{billions(abs(saving))} {'less' if saving >= 0 else 'more'}.",
-        f"The search claimed P = {percent(row['claimed_p_target_met'])} on "
-        f"{int(row['claimed_replications'])} replications; the fresh seeds give "
-        f"{percent(row['p_target_met'])}.",
-        "What it changes:",
+        _(
+            "report.optimize.recommended",
+            number=number,
+            constraints=constraints_words(opt),
+            replications=int(row["replications"]),
+            cost=billions(row["cost_yuan"]),
+            p=percent(row["p_target_met"]),
+            se=100 * row["p_std_error"],
+            likelihood=likelihood(row["p_target_met"]),
+            under=percent(row["share_under_line"], 1),
+        ),
+        _(
+            "report.optimize.against_less" if saving >= 0 else "report.optimize.against_more",
+            name=opt.scenario.name,
+            cost=billions(ref["cost_yuan"]),
+            p=percent(ref["p_target_met"]),
+            se=100 * ref["p_std_error"],
+            saving=billions(abs(saving)),
+        ),
+        _(
+            "report.optimize.claimed",
+            claimed=percent(row["claimed_p_target_met"]),
+            replications=int(row["claimed_replications"]),
+            p=percent(row["p_target_met"]),
+        ),
+        _("report.optimize.changes"),
     ]
     changes = opt.space.changes(opt.point(number))
     for measure, change in changes.items():
         lever = opt.scenario.levers[measure]
         for year, value in change.get("scale", {}).items():
             lines.append(
-                f"  {measure} {year}: {_amount(lever.scale.at(year))} -> {_amount(value)} "
-                f"{lever.scale.unit}"
+                _(
+                    "report.optimize.change_scale",
+                    measure=measure_name(measure),
+                    year=year,
+                    before=_amount(lever.scale.at(year)),
+                    after=_amount(value),
+                    unit=lever.scale.unit,
+                )
             )
         if "priority" in change:
-            lines.append(f"  {measure}: priority {lever.priority} -> {change['priority']}")
+            lines.append(
+                _(
+                    "report.optimize.change_priority",
+                    measure=measure_name(measure),
+                    before=lever.priority,
+                    after=change["priority"],
+                )
+            )
     if not changes:
-        lines.append(f"  nothing: it is {opt.scenario.name} itself.")
+        lines.append(_("report.optimize.no_change", name=opt.scenario.name))
     if row["reach_warnings"]:
-        lines.append(
-            "WARNING: some levers reach under 95 % of their asked scale for want of eligible "
-            f"households (replications): {row['reach_warnings']}."
-        )
+        lines.append(_("report.optimize.reach_warning", warnings=row["reach_warnings"]))
     return lines
 
 
@@ -165,31 +222,40 @@ def optimization_conclusion(opt: Optimization) -> str:
     """The answer in a few plain sentences (Markdown), from the run's numbers."""
     ref, number = opt.reference, opt.recommended
     s = opt.settings
-    head = (
-        f"Searching {opt.evaluated_mixes} mixes around **{opt.scenario.name}** for "
-        f"{constraints_words(opt)}, "
+    head = _(
+        "report.optimize.conclusion_head",
+        evaluated=opt.evaluated_mixes,
+        name=opt.scenario.name,
+        constraints=constraints_words(opt),
     )
     if number is None:
         closest = opt.closest(1).iloc[0]
-        return head + (
-            f"**no mix meets the constraints** on {s.final_replications} fresh replications; "
-            f"the closest costs {billions(closest['cost_yuan'])} with P = "
-            f"{percent(closest['p_target_met'])}. {opt.scenario.name} itself: "
-            f"{billions(ref['cost_yuan'])}, P = {percent(ref['p_target_met'])}."
+        return head + _(
+            "report.optimize.conclusion_none",
+            final=s.final_replications,
+            cost=billions(closest["cost_yuan"]),
+            p=percent(closest["p_target_met"]),
+            name=opt.scenario.name,
+            ref_cost=billions(ref["cost_yuan"]),
+            ref_p=percent(ref["p_target_met"]),
         )
     row = opt.finalists.loc[number]
     saving = ref["cost_yuan"] - row["cost_yuan"]
-    return head + (
-        f"the cheapest mix found costs **{billions(row['cost_yuan'])}** over "
-        f"{opt.space.years[0]}-{s.target_year} and meets the target with probability "
-        f"**{percent(row['p_target_met'])}** (Monte Carlo standard error "
-        f"{100 * row['p_std_error']:.1f} points, from {int(row['replications'])} fresh "
-        f"replications the search never saw). {opt.scenario.name} as written costs "
-        f"{billions(ref['cost_yuan'])} with P = {percent(ref['p_target_met'])} on the same "
-        f"replications: the mix is {billions(abs(saving))} "
-        f"{'cheaper' if saving >= 0 else 'dearer'}. "
-        f"{len(opt.frontier)} finalists form the frontier; the plan's floors bound every "
-        "lever from below, so no mix drops a commitment the plan states."
+    return head + _(
+        "report.optimize.conclusion_cheaper"
+        if saving >= 0
+        else "report.optimize.conclusion_dearer",
+        cost=billions(row["cost_yuan"]),
+        first=opt.space.years[0],
+        year=s.target_year,
+        p=percent(row["p_target_met"]),
+        se=100 * row["p_std_error"],
+        replications=int(row["replications"]),
+        name=opt.scenario.name,
+        ref_cost=billions(ref["cost_yuan"]),
+        ref_p=percent(ref["p_target_met"]),
+        saving=billions(abs(saving)),
+        frontier=len(opt.frontier),
     )
 
 
@@ -232,7 +298,13 @@ def frontier_dict(opt: Optimization, run_id: str | None = None) -> dict[str, Any
 def mix_yaml(opt: Optimization, number: Any, path: str | Path, run_id: str) -> str:
     """A scenario file of trial ``number``'s mix, as a small change over the searched scenario
     (``base:`` relative to ``path``, where it will be written); every changed value carries
-    ``assumption: chosen by optimize run <run_id>``. It loads with the scenario loader."""
+    ``assumption: chosen by optimize run <run_id>``. It loads with the scenario loader, and is
+    written in English whatever the language in force (scenario files are English)."""
+    with use_language("en"):
+        return _mix_yaml(opt, number, path, run_id)
+
+
+def _mix_yaml(opt: Optimization, number: Any, path: str | Path, run_id: str) -> str:
     note = NOTE.format(run=run_id)
     row = opt.finalists.loc[number]
     measures: dict[str, Any] = {}
