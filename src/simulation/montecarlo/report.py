@@ -133,7 +133,7 @@ def _county_lines(result: TargetTestResult, shown: int = 5) -> list[str]:
         lines.append(
             _(
                 "report.county.group",
-                name=name,
+                name=_(f"report.county.{name.replace(' ', '_')}"),
                 mean=yuan(row["mean"]),
                 gap=yuan(row["gap_mean"], signed=True),
                 lo=yuan(row["gap_lower_80"], True),

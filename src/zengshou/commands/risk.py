@@ -150,7 +150,8 @@ def promote(version: str, alias: str) -> None:
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    help="Write all scores here (.parquet or .csv; reasons joined by '; ' in CSV).",
+    help="Write all scores here (.parquet or .csv; reasons, in --lang, and their machine-readable "
+    "reason_codes joined by '; ' in CSV).",
 )
 @click.option("--top", default=10, show_default=True, help="Riskiest households to print.")
 def score(panel_file: Path, mapping: Path | None, alias: str, out: Path | None, top: int) -> None:
@@ -177,10 +178,16 @@ def score(panel_file: Path, mapping: Path | None, alias: str, out: Path | None, 
         ],
         ignore_index=True,
     )
+    # Files keep the reasons in words (in --lang) and, for machines, the features they quote.
+    codes = scores.pop("reason_details").map(lambda listed: [r["code"] for r in listed])
+    scores = scores.assign(reason_codes=codes)
     if out is not None:
         with output_file(out) as staging:  # whole or not at all
             if out.suffix == ".csv":
-                table = scores.assign(reasons=scores["reasons"].map("; ".join))
+                table = scores.assign(
+                    reasons=scores["reasons"].map("; ".join),
+                    reason_codes=scores["reason_codes"].map("; ".join),
+                )
                 table.to_csv(staging, index=False)
             else:
                 scores.to_parquet(staging, index=False)

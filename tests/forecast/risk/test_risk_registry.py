@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from importlib.metadata import version as package_version
@@ -126,7 +127,33 @@ def test_cli_trains_registers_promotes_and_scores(synthetic_panel_file, mlflow_s
         main, ["risk", "score", "--panel", synthetic_panel_file, "--out", str(out), "--top", "3"]
     )
     assert scored.exit_code == 0, scored.output
-    assert len(pd.read_csv(out)) == 3000
+    english = pd.read_csv(out)
+    assert len(english) == 3000
+    # --lang zh: the printed and written reasons in Chinese, the codes as they were
+    chinese_out = tmp_path / "scores_zh.parquet"
+    scored = runner.invoke(
+        main,
+        [
+            "--lang",
+            "zh",
+            "risk",
+            "score",
+            "--panel",
+            synthetic_panel_file,
+            "--out",
+            str(chinese_out),
+        ],
+    )
+    assert scored.exit_code == 0, scored.output
+    assert re.search("[\u4e00-\u9fff]{4}", scored.output.split("\n", 2)[-1]), scored.output
+    chinese = pd.read_parquet(chinese_out)
+    assert chinese.columns.tolist() == english.columns.tolist()  # columns stay English
+    said = chinese["reasons"].explode().dropna()
+    assert len(said) and said.map(lambda r: bool(re.search("[\u4e00-\u9fff]", r))).all()
+    assert (
+        chinese["reason_codes"].map("; ".join).fillna("").tolist()
+        == english["reason_codes"].fillna("").tolist()
+    )
 
 
 def test_cli_refuses_a_panel_that_does_not_exist(tmp_path, mlflow_store):
