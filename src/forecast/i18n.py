@@ -101,4 +101,22 @@ def gettext(key: str, lang: str | None = None, /, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
+def measure_name(lever: str) -> str:
+    """A measure as its reader knows it: in Chinese, the plan's own name (技能培训); in
+    English, the lever's name in the scenario files (``skills_training``), which that reader
+    edits. A name the catalogue does not hold (``total``) is written as it is."""
+    return _named(f"measure.{lever}", lever)
+
+
+def source_name(source: str) -> str:
+    """An income source (``wage``) as :func:`measure_name` writes a measure (工资性收入)."""
+    return _named(f"source.{source}_income", source)
+
+
+def _named(key: str, name: str) -> str:
+    if current_language() == DEFAULT_LANGUAGE or key not in catalogue():
+        return name
+    return gettext(key)
+
+
 _ = gettext  # the conventional short name, for call sites that read better with it

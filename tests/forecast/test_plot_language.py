@@ -4,10 +4,11 @@ the machine has no such font, in English with one warning."""
 from __future__ import annotations
 
 import matplotlib
+import pandas as pd
 import pytest
 from figure_checks import assert_glyphs_covered, chinese_texts, drawn, legend_labels
 
-from forecast import plotting
+from forecast import figures, plotting
 from forecast.i18n import gettext, use_language
 
 
@@ -72,3 +73,19 @@ def test_english_figures_do_not_look_for_a_cjk_font(monkeypatch):
     with use_language("en"):
         figure = _house_figure()
     assert figure.axes[0].get_xlabel() == "year"
+
+
+def test_the_notebooks_figures_speak_chinese_with_the_sources_official_names(cjk):
+    means = pd.DataFrame(
+        {"wage": [6000.0, 6500.0], "operating": [2000.0, 2100.0]}
+        | {"property": [100.0, 110.0], "transfer": [1500.0, 1600.0]},
+        index=[2021, 2022],
+    )
+    with use_language("zh"):
+        figure = figures.source_chart(means)
+    assert_glyphs_covered(figure)
+    ax = figure.axes[0]
+    assert ax.get_title() == "分来源人均收入" and ax.get_ylabel() == "元/人/年"
+    assert set(legend_labels(ax)) == {"工资性收入", "经营净收入", "财产净收入", "转移净收入"}
+    with use_language("en"):
+        assert set(legend_labels(figures.source_chart(means).axes[0])) == set(means.columns)

@@ -11,8 +11,8 @@ import math
 from collections.abc import Callable
 from functools import wraps
 
-from forecast.i18n import catalogue, current_language
 from forecast.i18n import gettext as _
+from forecast.i18n import measure_name, source_name
 
 
 def _or_na(format_number: Callable[..., str]) -> Callable[..., str]:
@@ -131,22 +131,6 @@ def likelihood(p: float) -> str:
         if p >= bound:
             return _(f"report.likelihood.{words}")
     return _("report.likelihood.exceptionally_unlikely")
-
-
-def source_name(source: str) -> str:
-    """An income source (``wage``) as :func:`measure_name` writes a measure (工资性收入)."""
-    key = f"source.{source}_income"
-    return source if current_language() == "en" or key not in catalogue() else _(key)
-
-
-def measure_name(lever: str) -> str:
-    """A measure as the reader knows it: in Chinese, the plan's own name (技能培训); in
-    English, the lever's name in the scenario files (``skills_training``), which a reader
-    edits. A name the catalogue does not hold (``total``) is written as it is."""
-    key = f"measure.{lever}"
-    if current_language() == "en" or key not in catalogue():
-        return lever
-    return _(key)
 
 
 __all__ = [
