@@ -4,33 +4,48 @@ from __future__ import annotations
 
 import pandas as pd
 
+from forecast.i18n import gettext as _
+from forecast.i18n import measure_name
 from simulation.results import ReplicationResult
 
 
 def format_replication(result: ReplicationResult) -> str:
-    """Monthly means by source, the annual figures and cost/reach of one replication."""
+    """Monthly means by source, the annual figures and cost/reach of one replication (in the
+    language in force; the tables' column names stay as the result holds them)."""
     monthly = result.monthly.copy()
     monthly.index = monthly.index.astype(str)
     annual = result.annual.copy()
     last = annual.index.max()
     cost = result.cost.pivot_table(index="measure", columns="year", values="cost_yuan") / 1e6
     reach = result.reach.pivot_table(index="measure", columns="year", values="households")
-    with pd.option_context("display.width", 120, "display.max_rows", 200):
+    cost, reach = cost.rename(index=measure_name), reach.rename(index=measure_name)
+    with pd.option_context(
+        "display.width", 120, "display.max_rows", 200, "display.unicode.east_asian_width", True
+    ):
         parts = [
-            f"scenario {result.scenario}  seed {result.seed}  as of {result.as_of}",
+            _(
+                "report.replication.head",
+                scenario=result.scenario,
+                seed=result.seed,
+                as_of=result.as_of,
+            ),
             "",
-            "Monthly per-capita income by source (yuan per person per month)",
+            _("report.replication.monthly"),
             monthly.round(1).to_string(),
             "",
-            "Annual figures (yuan per person per year; monitoring)",
+            _("report.replication.annual"),
             annual.T.to_string(float_format=lambda v: f"{v:,.3f}"),
             "",
-            f"{last} annual per-capita net income: {annual.loc[last, 'net_income_per_capita']:,.0f} yuan",
+            _(
+                "report.replication.income",
+                year=last,
+                income=annual.loc[last, "net_income_per_capita"],
+            ),
             "",
-            "Cost by measure (million yuan)",
+            _("report.replication.cost"),
             cost.round(1).to_string(),
             "",
-            "Reach by measure (households)",
+            _("report.replication.reach"),
             reach.round(0).to_string(),
         ]
     return "\n".join(parts)

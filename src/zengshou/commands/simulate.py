@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from forecast.i18n import gettext as _
 from forecast.paths import project_root  # light: no heavy dependency
 from zengshou.commands.store import open_store
 
@@ -490,7 +491,7 @@ def backtest(
         scheduler=scheduler,
         progress=_show_progress(),
     )
-    click.echo(f"In-sample backtest from as of {as_of}, {replications} replications (seed {seed}):")
+    click.echo(_("cli.backtest.head", as_of=as_of, replications=replications, seed=seed))
     click.echo(backtest_report(table))
 
 
