@@ -441,7 +441,7 @@ def compare(
         chart = comparison_chart(comparison)
         chart.savefig(staging / "comparison.png", dpi=110, bbox_inches="tight")
         for result in comparison.results:  # each scenario's summary, plots and MLflow run
-            _, run_ids[result.name] = record_target_test(
+            _files, run_ids[result.name] = record_target_test(
                 result,
                 staging / result.name,
                 data_fingerprint=fingerprint,
