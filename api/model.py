@@ -30,7 +30,7 @@ import pandas as pd
 from api.schemas import ROW_FIELDS, Household
 from forecast.i18n import catalogue
 from forecast.risk import BANDS, OUTPUT_COLUMNS
-from forecast.risk.reasons import reason_text
+from forecast.risk.reasons import say_reasons
 from forecast.schema import COLUMNS_BY_NAME
 
 log = logging.getLogger("zengshou.api")
@@ -160,7 +160,7 @@ def read_scores(result: pd.DataFrame, n_households: int) -> tuple[list[dict[str,
     """Check the model's answer against the contract and return ``(scores, line_version)``.
 
     Scores come back in household order, without ids (the caller restores them), with their
-    reasons as ``reason_details``, to be said in the caller's language (:func:`say_reasons`).
+    reasons as ``reason_details``, to be said in the caller's language (:func:`scores_in_language`).
 
     Raises
     ------
@@ -224,17 +224,15 @@ def _is_reason(detail: Any, known: Mapping[str, Any]) -> bool:
     )
 
 
-def say_reasons(scores: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+def scores_in_language(scores: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """Scores as the service answers them: each ``reason_details`` said in ``lang`` as
     ``reasons``, with the machine-readable ``reason_codes`` (the features quoted) beside."""
-    said = []
-    for score in scores:
-        answer = dict(score)
-        details = answer.pop("reason_details")
-        answer["reasons"] = [reason_text(d, lang) for d in details]
-        answer["reason_codes"] = [d["code"] for d in details]
-        said.append(answer)
-    return said
+    answers = [dict(score) for score in scores]
+    details = [answer.pop("reason_details") for answer in answers]
+    for answer, words, listed in zip(answers, say_reasons(details, lang), details, strict=True):
+        answer["reasons"] = words
+        answer["reason_codes"] = [d["code"] for d in listed]
+    return answers
 
 
 def score_batches(

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from api.deps import ScoreKey, ServiceDep
-from api.model import ModelContractError, say_reasons, smoke_households
+from api.model import ModelContractError, scores_in_language, smoke_households
 from api.schemas import ROW_FIELDS, Household, ScoreResponse, error_responses, score_request_model
 from forecast.risk import HistoryError
 
@@ -269,7 +269,7 @@ def build_router(max_households: int) -> APIRouter:
         service.metrics.households.inc(len(households))
         scores = [
             {"household_id": household.household_id, **answer}
-            for household, answer in zip(households, say_reasons(scores, lang), strict=True)
+            for household, answer in zip(households, scores_in_language(scores, lang), strict=True)
         ]
         payload = {
             "model": {"name": model.name, "version": model.version, "alias": model.alias},

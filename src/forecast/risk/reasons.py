@@ -14,12 +14,11 @@ language asked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
-from forecast.i18n import gettext
+from forecast.i18n import catalogue, check_language, current_language, gettext
 from forecast.risk.features import FEATURE_NAMES, SOURCES
 from forecast.risk.policy import risk_policy
 from forecast.schema import MEASURES
@@ -28,32 +27,64 @@ MAX_REASONS = 3
 _LARGEST_COUNT_IN_WORDS = 10
 
 
-class Reason(NamedTuple):
-    """One reason: the feature it quotes, its catalogue key and the household's figures.
+class Reason(dict):
+    """One reason as plain data, ``{"code", "key", "fields"}``: the feature it quotes (its
+    machine-readable code), its catalogue key and the household's figures.
 
     Text fields (``{what}``, counts in words) hold catalogue keys themselves and are said in
-    the same language as the reason; numbers are formatted by the catalogue's text.
+    the same language as the reason; numbers are formatted by the catalogue's text. A dict,
+    so that the model's output carries it as it is (millions of reasons at province scale:
+    one object each).
     """
 
-    code: str
-    key: str
-    fields: Mapping[str, object]
+    def __init__(self, code: str, key: str, fields: Mapping[str, object]) -> None:
+        super().__init__(code=code, key=key, fields=fields)
+
+    @property
+    def code(self) -> str:
+        return self["code"]
 
     def text(self, lang: str | None = None) -> str:
         """The reason in ``lang`` (default: the language in force, see :mod:`forecast.i18n`)."""
-        said = {k: gettext(v, lang) if isinstance(v, str) else v for k, v in self.fields.items()}
-        return gettext(self.key, lang, **said)
-
-    def as_dict(self) -> dict[str, object]:
-        """``{"code", "key", "fields"}``: the reason as plain data (the model's output)."""
-        return {"code": self.code, "key": self.key, "fields": dict(self.fields)}
+        return reason_text(self, lang)
 
 
-def reason_text(reason: Mapping[str, object] | Reason, lang: str | None = None) -> str:
-    """Say a reason given as :class:`Reason` or as its :meth:`Reason.as_dict` in ``lang``."""
-    if not isinstance(reason, Reason):
-        reason = Reason(str(reason["code"]), str(reason["key"]), dict(reason["fields"]))
-    return reason.text(lang)
+def reason_text(reason: Mapping[str, object], lang: str | None = None) -> str:
+    """Say a reason (a :class:`Reason`, or any mapping with its keys) in ``lang``."""
+    return say_reasons([[reason]], lang)[0][0]
+
+
+def say_reasons(
+    reasons: Iterable[Iterable[Mapping[str, object]]], lang: str | None = None
+) -> list[list[str]]:
+    """Say each household's reasons in ``lang`` (default: the language in force).
+
+    Reads the catalogue once for all (millions of reasons at province scale, not one
+    :func:`~forecast.i18n.gettext` call each).
+
+    Raises
+    ------
+    forecast.i18n.CatalogueError
+        A reason's key, or a text field's key, is not in the catalogue, or ``lang`` is unknown.
+    """
+    lang = check_language(lang) if lang else current_language()
+    words = {key: entry[lang] for key, entry in catalogue().items()}
+    said = []
+    try:
+        for listed in reasons:
+            texts = []
+            for reason in listed:
+                text, fields = words[reason["key"]], reason["fields"]
+                if fields:
+                    text = text.format(
+                        **{k: words[v] if isinstance(v, str) else v for k, v in fields.items()}
+                    )
+                texts.append(text)
+            said.append(texts)
+    except KeyError as missing:  # gettext names the key the catalogue lacks
+        gettext(str(missing.args[0]), lang)
+        raise
+    return said
 
 
 def _count(k: float) -> str | int:
@@ -63,14 +94,15 @@ def _count(k: float) -> str | int:
 
 
 # A renderer reads the facts of the households ``i`` (``up``: whether the quoted feature is
-# above the typical household's) and returns each one's (key, fields).
+# above the typical household's) and returns each one's (key, fields); it reads the facts as
+# Python numbers (``tolist``), so that a reason's fields are plain data.
 Said = tuple[str, dict[str, object]]
 Renderer = Callable[[np.ndarray, np.ndarray, dict], list[Said]]
 
 
 def _level_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
     out: list[Said] = []
-    for income, line in zip(f["income"][i], f["line_next"][i], strict=True):
+    for income, line in zip(f["income"][i].tolist(), f["line_next"][i].tolist(), strict=True):
         if income < line:
             out.append(("risk.reason.below_line", {"income": income, "line": line}))
         else:
@@ -82,7 +114,7 @@ def _level_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
 def _change_text(what: str, pct_key: str) -> Renderer:
     def render(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
         out: list[Said] = []
-        for pct, rose in zip(f[pct_key][i], up, strict=True):
+        for pct, rose in zip(f[pct_key][i].tolist(), up, strict=True):
             if np.isnan(pct):
                 out.append((f"risk.reason.{'rose' if rose else 'fell'}", {"what": what}))
             elif pct < -0.5:
@@ -101,7 +133,9 @@ def _source_level_text(source: str) -> Renderer:
 
     def render(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
         out: list[Said] = []
-        for value, share, high in zip(f[source][i], f[f"{source}_share"][i], up, strict=True):
+        for value, share, high in zip(
+            f[source][i].tolist(), f[f"{source}_share"][i].tolist(), up, strict=True
+        ):
             if high and np.isfinite(share):
                 out.append(("risk.reason.relies_on", {"what": what, "share": 100 * share}))
             elif value < 0:
@@ -124,7 +158,9 @@ def _fixed(key_up: str, key_down: str, **fields: object) -> Renderer:
 
 def _labour_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
     out: list[Said] = []
-    for members, labour in zip(f["members"][i], f["labour_force"][i], strict=True):
+    for members, labour in zip(
+        f["members"][i].tolist(), f["labour_force"][i].tolist(), strict=True
+    ):
         if labour == 0 and members == 1:
             out.append(("risk.reason.only_member_cannot_work", {}))
         elif labour == 0:
@@ -137,7 +173,7 @@ def _labour_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
 
 def _members_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
     out: list[Said] = []
-    for m, u in zip(f["members"][i], up, strict=True):
+    for m, u in zip(f["members"][i].tolist(), up, strict=True):
         if u:
             out.append(("risk.reason.large_household", {"members": _count(m)}))
         elif m == 1:
@@ -149,7 +185,9 @@ def _members_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
 
 def _labour_change_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
     out: list[Said] = []
-    for now, before in zip(f["labour_force"][i], f["labour_previous"][i], strict=True):
+    for now, before in zip(
+        f["labour_force"][i].tolist(), f["labour_previous"][i].tolist(), strict=True
+    ):
         d = before - now
         if np.isfinite(d) and d > 0:
             key = "risk.reason.fewer_workers" + ("" if d > 1 else "_one")
@@ -164,7 +202,7 @@ def _age_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
         ("risk.reason.head_age", {"age": age})
         if np.isfinite(age)
         else ("risk.reason.head_age_unknown", {})
-        for age in f["head_age"][i]
+        for age in f["head_age"][i].tolist()
     ]
 
 
@@ -174,14 +212,16 @@ def _shocks_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
             "risk.reason.shocks" + ("" if k != 1 else "_one"),
             {"shocks": _count(k), "years": _count(n)},
         )
-        for k, n in zip(f["shocks_in_window"][i], f["years_observed"][i], strict=True)
+        for k, n in zip(
+            f["shocks_in_window"][i].tolist(), f["years_observed"][i].tolist(), strict=True
+        )
     ]
 
 
 def _history_text(i: np.ndarray, up: np.ndarray, f: dict) -> list[Said]:
     return [
         ("risk.reason.short_history" + ("" if n != 1 else "_one"), {"years": _count(n)})
-        for n in f["years_observed"][i]
+        for n in f["years_observed"][i].tolist()
     ]
 
 
@@ -237,7 +277,7 @@ def explain(
     *,
     max_reasons: int = MAX_REASONS,
     min_logit: float | None = None,
-) -> list[list[Reason]]:
+) -> list[list[dict[str, object]]]:
     """The top risk-raising reasons of every household.
 
     Parameters
@@ -256,9 +296,10 @@ def explain(
 
     Returns
     -------
-    list of list of Reason
+    list of list of dict
         One list per household, strongest reason first; empty when nothing raises the risk.
-        Say them with :meth:`Reason.text`.
+        Each reason is a plain dict of a :class:`Reason`'s shape (``code``, ``key``,
+        ``fields``); say them with :func:`say_reasons`.
     """
     if min_logit is None:
         min_logit = risk_policy().min_logit
@@ -271,7 +312,7 @@ def explain(
     feature = np.take_along_axis(lead_feature, top, axis=1)
     shown = top_logit >= min_logit
 
-    reasons: list[list[Reason | None]] = [[None] * k for _ in range(n)]
+    reasons: list[list[dict | None]] = [[None] * k for _ in range(n)]
     rows, slots = np.nonzero(shown)
     chosen = feature[rows, slots]
     order = np.argsort(chosen, kind="stable")
@@ -284,11 +325,6 @@ def explain(
             code = FEATURE_NAMES[c[0]]
             said = RENDERERS[code](r, above_reference[r, c[0]], facts)
             for row, slot, (key, fields) in zip(r.tolist(), s.tolist(), said, strict=True):
-                reasons[row][slot] = Reason(code, key, _plain(fields))
+                reasons[row][slot] = {"code": code, "key": key, "fields": fields}
     counts = shown.sum(axis=1).tolist()  # the shown reasons are each row's strongest
     return [row[:c] for row, c in zip(reasons, counts, strict=True)]  # type: ignore[misc]
-
-
-def _plain(fields: Mapping[str, object]) -> dict[str, object]:
-    """Fields as plain Python values (NumPy floats become float), so a reason is plain data."""
-    return {k: v if isinstance(v, (str, int)) else float(v) for k, v in fields.items()}
