@@ -14,6 +14,7 @@ import click
 
 from zengshou import errors
 from zengshou.commands.api_key import api_key
+from zengshou.commands.app import app
 from zengshou.commands.data import data
 from zengshou.commands.demo import demo
 from zengshou.commands.forecast import forecast
@@ -57,5 +58,5 @@ def main(debug: bool) -> None:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
-for _command in (data, forecast, risk, simulate, serve, api_key, store, demo):
+for _command in (data, forecast, risk, simulate, serve, api_key, store, demo, app):
     main.add_command(_command)
