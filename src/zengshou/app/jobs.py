@@ -30,6 +30,7 @@ DONE, RUNNING, FAILED, CANCELLED = "done", "running", "failed", "cancelled"
 RESULT = "result.pickle"  # the TargetTestResult, for comparisons
 RECORD = "record"  # summary.json, the plots and manifest.json (simulation.montecarlo.record)
 FINISHED = "run.json"  # written last: the run is complete
+CANCEL_ASKED = "cancel"  # the app asked the worker to stop
 _SIMULATES = ("src/simulation/**/*.py", "scenarios/measures.yaml", "data/*.yaml")
 
 
@@ -105,7 +106,10 @@ class Job:
             return {"state": DONE, "done": 1, "total": 1}
         status = _read_json(self.folder / "progress.json") or {"state": "absent"}
         if status.get("state") == RUNNING and not _alive(status.get("pid")):
-            status = {**status, "state": FAILED, "error": status.get("error") or "stopped"}
+            # Stopped before it could say so: cancelled if asked to, else failed.
+            if (self.folder / CANCEL_ASKED).exists():
+                return {**status, "state": CANCELLED}
+            return {**status, "state": FAILED, "error": status.get("error") or "stopped"}
         return status
 
     @property
@@ -117,6 +121,7 @@ class Job:
         """Stop the worker and everything it started (its process group)."""
         pid = (_read_json(self.folder / "progress.json") or {}).get("pid")
         if pid and _alive(pid):
+            (self.folder / CANCEL_ASKED).touch()
             os.killpg(int(pid), signal.SIGTERM)
 
 
@@ -126,6 +131,7 @@ def start(folder: Path, spec: dict[str, Any], settings: AppSettings) -> Job:
     if job.status()["state"] in (RUNNING, DONE):
         return job
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / CANCEL_ASKED).unlink(missing_ok=True)
     (folder / "job.json").write_text(json.dumps(spec, indent=2, default=str), encoding="utf-8")
     (folder / "progress.json").write_text(
         json.dumps({"state": RUNNING, "done": 0, "total": 0, "stage": "starting", "pid": None})

@@ -38,7 +38,7 @@ def Page():
     if kind == "refused":
         solara.Error(content)
     elif kind == "problems":
-        Problems(content)
+        Problems(*content)
     elif kind == "unscored":
         solara.Error(t("app.households.no_model", error=content))
     else:
