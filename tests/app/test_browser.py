@@ -56,7 +56,7 @@ def app(tmp_path_factory):
         "ZENGSHOU_APP_HOME": str(work / "home"),
         "ZENGSHOU_APP_HOUSEHOLDS": "300",
         "ZENGSHOU_APP_REPLICATIONS": "3",
-        "ZENGSHOU_APP_ATTRIBUTION_REPLICATIONS": "1",
+        "ZENGSHOU_APP_ATTRIBUTION_REPLICATIONS": "0",
         "ZENGSHOU_APP_UPLOAD_LIMIT_MB": "1",
         "ZENGSHOU_PROGRESS": "0",
         "ZENGSHOU_LANG": "zh",

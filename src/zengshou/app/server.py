@@ -8,6 +8,7 @@ machine) and plots draw off-screen.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -44,11 +45,16 @@ def build_app(settings: AppSettings):
     return LoginRequired(app, gate)
 
 
+def effective_settings(settings: AppSettings, host: str) -> AppSettings:
+    """``settings`` as they apply on ``host``: login required beyond this machine."""
+    return dataclasses.replace(settings, require_login=not is_loopback(host))
+
+
 def serve(settings: AppSettings, host: str, port: int) -> None:
     """Run the app under uvicorn on ``host:port`` until interrupted."""
     import uvicorn
 
-    settings = AppSettings(**{**settings.__dict__, "require_login": not is_loopback(host)})
+    settings = effective_settings(settings, host)
     uvicorn.run(build_app(settings), host=host, port=port, log_level="warning", access_log=False)
 
 
@@ -58,4 +64,11 @@ def asgi_app():
     return build_app(AppSettings.from_environment())
 
 
-__all__ = ["APP_MODULE", "asgi_app", "build_app", "prepare_environment", "serve"]
+__all__ = [
+    "APP_MODULE",
+    "asgi_app",
+    "build_app",
+    "effective_settings",
+    "prepare_environment",
+    "serve",
+]
