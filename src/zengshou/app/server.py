@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from pathlib import Path
 
 from zengshou.app.settings import AppSettings, is_loopback
@@ -29,6 +30,7 @@ def prepare_environment(settings: AppSettings) -> None:
 def build_app(settings: AppSettings):
     """The ASGI app: Solara's routes, plus ``/login`` and a session check when required."""
     prepare_environment(settings)
+    threading.Thread(target=_warm_up, daemon=True).start()
     from solara.server import starlette as solara_server
     from starlette.applications import Starlette
 
@@ -43,6 +45,15 @@ def build_app(settings: AppSettings):
         middleware=solara_server.middleware,
     )
     return LoginRequired(app, gate)
+
+
+def _warm_up() -> None:
+    """Import what the pages need (MLflow, the plots) while the first browser connects, so
+    that no page waits for an import."""
+    import mlflow  # noqa: F401
+
+    import simulation.montecarlo.plots  # noqa: F401
+    import zengshou.app.main  # noqa: F401
 
 
 def effective_settings(settings: AppSettings, host: str) -> AppSettings:

@@ -142,7 +142,7 @@ def run_optimize(spec: dict[str, Any], report: _Reporter) -> dict[str, Any]:
     population = _population(size)
     settings = Settings(**spec["settings"])
     constraints = Constraints(**spec["constraints"])
-    report(stage="search", total=settings.trials)
+    report(stage="search")  # the page counts the mixes screened from the study itself
     workers = AppSettings.from_environment().workers
     opt = optimize(
         scenario,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 import solara
 
+from simulation.montecarlo.compare import Comparison
 from simulation.montecarlo.plots import comparison_chart
 from zengshou.app import jobs, outputs
 from zengshou.app.mixes import available_mixes
@@ -52,7 +54,7 @@ def Page():
 
 @solara.component
 def Table(done: list[jobs.Job]):
-    comparison = solara.use_memo(lambda: outputs.comparison(done), [j.key for j in done])
+    comparison = _comparison(tuple(j.folder for j in done))
     rows = outputs.comparison_rows(comparison)
     header = [
         t("app.mix"),
@@ -73,17 +75,24 @@ def Table(done: list[jobs.Job]):
         )
     solara.Markdown("\n".join(lines))
     solara.Markdown(t("app.compare.note"))
-    png = solara.use_memo(lambda: _chart(comparison), [j.key for j in done] + [language.value])
+    png = _chart(tuple(j.folder for j in done), language.value)
     solara.Image(png, width="640px", classes=["zs-chart"])
 
 
-def _chart(comparison) -> bytes:
+@lru_cache(maxsize=8)
+def _comparison(folders: tuple) -> Comparison:
+    """The comparison of finished runs (their folders never change: kept while the app runs)."""
+    return outputs.comparison([jobs.Job(f) for f in folders])
+
+
+@lru_cache(maxsize=16)
+def _chart(folders: tuple, lang: str) -> bytes:
     from matplotlib import pyplot as plt
 
     from forecast.i18n import use_language
 
-    with use_language(language.value):
-        figure = comparison_chart(comparison)
+    with use_language(lang):
+        figure = comparison_chart(_comparison(folders))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     plt.close(figure)
