@@ -45,10 +45,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--full-run", action="store_true", help="Also run 100 x 20,000.")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="Keep runs and store here (reused next time).")
     args = parser.parse_args()
     os.environ.setdefault("ZENGSHOU_PROGRESS", "0")
-    with tempfile.TemporaryDirectory(prefix="bench-app-") as work:
-        work = Path(work)
+    with tempfile.TemporaryDirectory(prefix="bench-app-") as temporary:
+        work = args.keep or Path(temporary)
+        work.mkdir(parents=True, exist_ok=True)
         os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{work / 'mlflow.db'}"
         from zengshou.app.settings import AppSettings
 
@@ -142,7 +144,8 @@ def _open(page, name: str) -> float:
     started = time.perf_counter()
     page.click(f".zs-page-{name}")
     page.wait_for_url(f"**/{'' if name == 'answer' else name}")
-    page.locator(READY[name]).first.wait_for()
+    page.locator(f".zs-on-{name}").wait_for()
+    page.locator(f".zs-on-{name}").locator(READY[name]).first.wait_for()
     page.wait_for_load_state("networkidle")
     return time.perf_counter() - started
 

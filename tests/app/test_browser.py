@@ -135,6 +135,7 @@ def page(app):
 def open_page(page, name: str) -> None:
     page.click(f".zs-page-{name}")
     page.wait_for_url(f"**/{'' if name == 'answer' else name}")
+    page.locator(f".zs-on-{name}").wait_for()
     page.wait_for_load_state("networkidle")
 
 

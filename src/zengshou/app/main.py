@@ -50,7 +50,8 @@ def Layout(children=[]):  # noqa: B006 (Solara passes the pages as children)
                         color="primary",
                         classes=[f"zs-page-{name}"],
                     )
-        solara.Column(children=children)
+        current = route.path if route.path != "/" else "answer"
+        solara.Column(children=children, classes=[f"zs-on-{current}"])  # which page is shown
 
 
 # The root route's layout wraps every page (solara.autorouting).

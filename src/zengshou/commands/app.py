@@ -85,12 +85,11 @@ def app(ctx: click.Context, host: str, port: int, **options) -> None:
     }
     settings = replace(settings, **given)
     if not is_loopback(host):
-        if not settings.password_file:
-            click.echo(
-                f"Listening on {host}: login with an API key (zengshou api-key create) or a "
-                "--password-file (zengshou app password) is required.",
-                err=True,
-            )
+        click.echo(
+            f"Listening on {host}: a browser must log in with an API key (zengshou api-key "
+            "create) or a user of --password-file (zengshou app password).",
+            err=True,
+        )
     click.echo(f"zengshou app on http://{host}:{port} (Ctrl-C stops it)", err=True)
     serve(settings, host, port)
 
