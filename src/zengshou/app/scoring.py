@@ -72,12 +72,15 @@ def check_panel(path: Path, name: str) -> tuple[pd.DataFrame | None, list[Proble
         return None, list(error.problems)
 
 
-def score(panel: pd.DataFrame, alias: str = "champion") -> pd.DataFrame:
-    """Score every household with ``household-risk@alias`` (one row per household)."""
+def score(panel: pd.DataFrame, lang: str | None = None, alias: str = "champion") -> pd.DataFrame:
+    """Score every household with ``household-risk@alias`` (one row per household), its
+    reasons in ``lang`` where the model words them through the message catalogue."""
+    from forecast.i18n import use_language
     from forecast.tracking import load_risk_model
 
     model = load_risk_model(alias)
-    return model.predict(panel)
+    with use_language(lang):
+        return model.predict(panel)
 
 
 def scores_csv(scores: pd.DataFrame) -> bytes:

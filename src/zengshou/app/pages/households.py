@@ -10,7 +10,7 @@ from pathlib import Path
 import solara
 
 from zengshou.app import scoring
-from zengshou.app.state import settings, t
+from zengshou.app.state import language, settings, t
 from zengshou.app.widgets import percent
 
 SHOWN_PROBLEMS = 200
@@ -61,7 +61,7 @@ def _process(upload: dict, limit_mb: float) -> tuple[str, object]:
     if problems:
         return "problems", (name, problems)
     try:
-        scores = scoring.score(panel)
+        scores = scoring.score(panel, language.value)
     except Exception as error:  # no store, no registered model: said on the page
         return "unscored", f"{type(error).__name__}: {error}"
     return "scored", (name, scores)
