@@ -29,7 +29,7 @@ def Page():
     solara.Markdown(t("app.cheapest.intro"))
     MixSelect(t("app.cheapest.around"), mixes, base, set_base)
     solara.SliderFloat(
-        t("app.cheapest.probability"),
+        f"{t('app.cheapest.probability')}: {percent(probability)}",
         value=probability,
         min=0.05,
         max=0.95,
@@ -98,12 +98,18 @@ def Finished(job: jobs.Job):
     chart = job.folder / jobs.RECORD / "frontier.png"
     solara.Markdown(f"### {t('app.cheapest.frontier')}")
     lines = [
-        f"| {t('app.col.cost')} | {t('app.col.p')} | {t('app.col.under_line')} |",
-        "|---|---|---|",
+        f"| {t('app.cheapest.mix')} | {t('app.col.cost')} | {t('app.col.p')} "
+        f"| {t('app.col.under_line')} |",
+        "|---|---|---|---|",
     ]
     for row in table.to_dict("records"):
+        name = str(row.get("trial", ""))
+        name = t("app.cheapest.reference") if name == "reference" else f"#{name}"
+        if row.get("recommended"):
+            name = f"★ {name}"
         lines.append(
-            f"| {yuan(row['cost_yuan'])} | {percent(row['p_target_met'])} | {percent(row['share_under_line'], 1)} |"
+            f"| {name} | {yuan(row['cost_yuan'])} | {percent(row['p_target_met'])} "
+            f"| {percent(row['share_under_line'], 1)} |"
         )
     solara.Markdown("\n".join(lines))
     if chart.exists():
