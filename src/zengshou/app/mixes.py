@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,14 @@ EFFECT_FACTOR = (0.1, 2.0)  # an effect's what-if factor: a tenth to twice the c
 NAME = re.compile(r"^[a-z0-9_]{1,60}$")
 
 
+@cache
+def _shipped() -> tuple[Path, ...]:
+    return tuple(shipped_scenarios())  # the project's scenarios/: read once per app
+
+
 def available_mixes(saved: Path) -> dict[str, Path]:
     """Mix name -> file: the shipped scenarios (baseline first), then the saved ones."""
-    mixes = {p.stem: p for p in shipped_scenarios()}
+    mixes = {p.stem: p for p in _shipped()}
     for path in sorted(saved.glob("*.yaml")):
         mixes.setdefault(path.stem, path)
     return mixes
@@ -155,7 +161,7 @@ def save_mix(content: dict[str, Any], folder: Path) -> tuple[Path, Scenario]:
     file the loader refuses is removed and its error raised (nothing invalid is kept)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{content['name']}.yaml"
-    shipped = {p.stem for p in shipped_scenarios()}
+    shipped = {p.stem for p in _shipped()}
     if content["name"] in shipped:
         raise ValueError(f"{content['name']!r} is a shipped scenario: choose another name")
     text = yaml.safe_dump(content, sort_keys=False, allow_unicode=True, width=100)

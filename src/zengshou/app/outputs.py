@@ -30,9 +30,16 @@ SENSITIVITY, BOXES = "sensitivity.json", "boxes.json"
 
 def run_job(mix: str | Path, settings: AppSettings) -> jobs.Job:
     """The job folder of ``mix``'s target test at the app's run size (it may not exist)."""
-    scenario = load_scenario(mix)
-    key = jobs.run_key(scenario, jobs.RunSize.of(settings))
+    path = Path(mix).resolve()
+    key = _run_key(path, path.stat().st_mtime_ns, jobs.RunSize.of(settings))
     return jobs.Job(settings.folder("runs") / key)
+
+
+@lru_cache(maxsize=64)
+def _run_key(path: Path, stamp: int, size: jobs.RunSize) -> str:
+    """A mix file's run key, computed once per version of the file (pages ask at each
+    render). A base file changed under a saved mix is seen at the app's next start."""
+    return jobs.run_key(load_scenario(path), size)
 
 
 def start_run(mix: str | Path, settings: AppSettings) -> jobs.Job:
