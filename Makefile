@@ -12,7 +12,7 @@ FIND_PYTHON = for p in "$$ZENGSHOU_PYTHON" python3.12 python3.13 python3 \
 	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; \
 	done
 
-.PHONY: setup setup-dev demo test lint bench serve lab clean
+.PHONY: setup setup-dev demo test lint bench serve lab app browser clean
 
 $(VENV)/bin/activate:
 	@py=$$($(FIND_PYTHON)); \
@@ -38,7 +38,21 @@ setup-dev: $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	$(BIN)/zengshou demo
 
-test: $(VENV)/.installed-dev
+# The browser tests drive Debian's chromium (never a downloaded browser) and need a CJK font to
+# show Chinese; CI runs `make test` as root on a fresh machine, so root installs them with apt.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+browser:
+	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing $$missing (apt)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Missing $$missing: install them (apt-get install $$missing) or the browser tests are skipped." >&2; \
+	  fi; \
+	fi
+
+test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -49,6 +63,9 @@ bench: $(VENV)/.installed-dev
 
 serve: $(VENV)/.installed
 	$(BIN)/zengshou serve
+
+app: $(VENV)/.installed
+	$(BIN)/zengshou app
 
 # Jupyter refuses to start as root unless told to: containers and CI machines often run as root.
 LAB_OPTIONS := --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

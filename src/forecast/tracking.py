@@ -395,6 +395,22 @@ def log_simulation_run(
         return run.info.run_id
 
 
+def list_runs(experiment_names: list[str], max_results: int = 200) -> pd.DataFrame:
+    """The runs of the named experiments, newest first (``mlflow.search_runs``' frame, with an
+    ``experiment`` column); empty when none of them exists yet."""
+    configure(sweep=False)
+    found = [mlflow.get_experiment_by_name(name) for name in experiment_names]
+    names = {e.experiment_id: e.name for e in found if e is not None}
+    if not names:
+        return pd.DataFrame()
+    runs = mlflow.search_runs(
+        experiment_ids=list(names),
+        max_results=max_results,
+        order_by=["attributes.start_time DESC"],
+    )
+    return runs.assign(experiment=runs["experiment_id"].map(names)) if len(runs) else runs
+
+
 def log_artifacts(run_id: str, artifacts: list[str | Path]) -> None:
     """Add files to a recorded run (files that must name the run, written after it)."""
     configure()

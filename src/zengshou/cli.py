@@ -15,6 +15,7 @@ import click
 from forecast.i18n import DEFAULT_LANGUAGE, LANGUAGE_SETTING, LANGUAGES, use_language
 from zengshou import errors
 from zengshou.commands.api_key import api_key
+from zengshou.commands.app import app
 from zengshou.commands.data import data
 from zengshou.commands.demo import demo
 from zengshou.commands.forecast import forecast
@@ -70,5 +71,5 @@ def main(ctx: click.Context, debug: bool, lang: str) -> None:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
-for _command in (data, forecast, risk, simulate, serve, api_key, store, demo):
+for _command in (data, forecast, risk, simulate, serve, api_key, store, demo, app):
     main.add_command(_command)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -94,6 +94,9 @@ class ReplicationRunner:
         Address of a Dask scheduler (``tcp://host:port``) or a ``distributed.Client``.
     progress : bool
         Show a progress bar over replications (tqdm, on stderr).
+    on_progress : callable, optional
+        Called as ``on_progress(done, total)`` after each finished replication of a batch
+        (the web app's progress bar); an exception it raises stops the batch.
     """
 
     def __init__(
@@ -102,6 +105,7 @@ class ReplicationRunner:
         workers: int = 1,
         scheduler: Any = None,
         progress: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
@@ -109,6 +113,7 @@ class ReplicationRunner:
         self.workers = workers
         self.scheduler = scheduler
         self.progress = progress
+        self.on_progress = on_progress
         self._stack: ExitStack | None = None
         self._executor: cf.Executor | str | None = None
         self._population_ref: Any = None
@@ -188,9 +193,22 @@ class ReplicationRunner:
         return results
 
     def _progress(self, iterable: Iterable, total: int, description: str) -> Iterable:
-        return progress_bar(
+        bar = progress_bar(
             iterable, description=description, total=total, unit="rep", enabled=self.progress
         )
+        if self.on_progress is None:
+            return bar
+        return _counted(bar, total, self.on_progress)
+
+
+def _counted(
+    iterable: Iterable, total: int, on_progress: Callable[[int, int], None]
+) -> Iterator[Any]:
+    """``iterable``, calling ``on_progress(done, total)`` once each item has been processed."""
+    on_progress(0, total)
+    for done, item in enumerate(iterable, start=1):
+        yield item
+        on_progress(done, total)
 
 
 def run_replications[ResultT](
