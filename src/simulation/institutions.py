@@ -87,6 +87,8 @@ class CountyBudgets:
         self.funds: dict[int, np.ndarray] = {}
         self.unfunded: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(k))
         self.grants: dict[str, np.ndarray] = {}
+        self.deferred: set[str] = set()
+        self.free = np.zeros(k)
         if not self.on:
             return
         self.ratio = agent_value(model, "funding_ratio")
@@ -122,7 +124,9 @@ class CountyBudgets:
         """January: the counties' funds of ``year`` and each budgeted lever's grant.
 
         ``asks`` holds, per budgeted lever, the yuan its asked scale would book this year in
-        each county (its share of the lever's eligible households).
+        each county (its share of the lever's eligible households). A budgeted lever with no
+        eligible household in January (eligible only in villages a lever of the year marks)
+        is deferred: it is paid from what the county has left when its turn comes.
         """
         if not self.on:
             return
@@ -157,6 +161,10 @@ class CountyBudgets:
                 free = free - self.grants[m]
         for m in order:
             self.unfunded[year] += asks[m] - self.grants[m]
+        self.free = free if self.spending_rule != "pro_rata" else free - sum(self.grants.values())
+        self.free = np.maximum(self.free, 0.0)
+        self.deferred = {m for m in model.spec.measures if budgeted(model.spec.levers[m])}
+        self.deferred -= set(asks)
 
     @staticmethod
     def _order(model: Province, asks: dict[str, np.ndarray]) -> list[str]:
@@ -168,12 +176,20 @@ class CountyBudgets:
     def limit(self, measure: Measure) -> np.ndarray | None:
         """Units of reach (weighted households, or villages) each county's grant for
         ``measure`` pays for this year; None when the lever is not budget-bound."""
-        if not self.on or measure.name not in self.grants:
+        if not self.on or not (measure.name in self.grants or measure.name in self.deferred):
             return None
         per_unit_cost = float(measure.unit_cost.value) * booked_share(measure, 0)
         if per_unit_cost <= 0:
             return None
-        return self.grants[measure.name] / per_unit_cost * float(measure.reach_per_unit.value)
+        grant = self.grants.get(measure.name, self.free)
+        return grant / per_unit_cost * float(measure.reach_per_unit.value)
+
+    def pay_deferred(self, measure: Measure, reached_by_county: np.ndarray) -> None:
+        """A deferred lever's picks (reach units by county) use up what the county had left."""
+        if self.on and measure.name in self.deferred:
+            per_unit_cost = float(measure.unit_cost.value) * booked_share(measure, 0)
+            cost = reached_by_county / float(measure.reach_per_unit.value) * per_unit_cost
+            self.free = np.maximum(self.free - cost, 0.0)
 
 
 class Capacities:
@@ -271,6 +287,7 @@ class MarketEntities(mesa.Agent):
                 ("end", np.int32),
             )
         }
+        self.links_formed = 0
         years = model.months // 12 + 1
         self.struck_households = np.zeros(years)  # weighted households whose link was struck
         self.broken_households = np.zeros(years)  # weighted households whose link broke
@@ -319,6 +336,7 @@ class MarketEntities(mesa.Agent):
         }
         for key, values in new.items():
             self.links[key] = np.concatenate([self.links[key], values])
+        self.links_formed += n
 
     def strike(self, month: int) -> None:
         """This month's entity shocks, passed to linked households; closures break links."""

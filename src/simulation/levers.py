@@ -88,6 +88,9 @@ class HouseholdLever:
         picked = model.collect_chosen()
         model.choices[(measure.name, year)] = picked
         model.capacities.refuse(measure, job.refused_of("capacity"))
+        model.budgets.pay_deferred(
+            measure, np.bincount(a.state["county"][picked], w[picked], len(model.counties))
+        )
         if multi_year:
             holding[picked] = a.last_month
         units = float(np.sum(w[picked])) / a.per_unit
@@ -138,6 +141,11 @@ class VillageLever:
         model.agents_by_type[County].do("choose_villages", job)
         chosen = model.collect_chosen()
         model.choices[(measure.name, year)] = chosen
+        county_of = model.population.village_county[chosen]
+        model.budgets.pay_deferred(
+            measure,
+            np.bincount(county_of, model.village_represents[chosen], len(model.counties)),
+        )
         members = np.zeros(len(villages), dtype=bool)
         members[chosen] = True
         for v in chosen:

@@ -369,10 +369,10 @@ class Province(mesa.Model):
             if m.name in self.holding:  # households holding a multi-year lever ask nothing
                 eligible = eligible & (self.holding[m.name] <= 12 * (year - self.first_year))
             where = np.bincount(pop.county[eligible], weights=pop.weight[eligible], minlength=k)
+            if where.sum() <= 0:  # eligible once a lever of the year marks villages: deferred
+                continue
             scale = m.scale.at(year)
             units = where.sum() / float(m.reach_per_unit.value) if scale == ALL else float(scale)
-            if where.sum() <= 0:  # eligible only once a lever of the year marks villages
-                where = np.bincount(pop.county, weights=pop.weight, minlength=k)
             yuan = units * float(m.unit_cost.value) * booked_share(m, 0)
             asks[name] = yuan * where / where.sum()
         return asks
