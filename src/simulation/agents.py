@@ -43,6 +43,9 @@ class AllocationRound:
     capacity: np.ndarray | None = None
     queued: np.ndarray | None = None  # households first in line (refused last year)
     unit_weight: np.ndarray | None = None  # what one pick counts (villages: real villages)
+    # With a bound on a random pick: each unit's place in its county's queue, in weight
+    # (rules.weight_before), so every county takes its share without a sort of its own.
+    rank: np.ndarray | None = None
     refused: dict[str, list[np.ndarray]] = field(
         default_factory=lambda: {"budget": [], "capacity": []}
     )
@@ -58,7 +61,10 @@ class AllocationRound:
         weight = (self.state["weight"] if self.unit_weight is None else self.unit_weight)[picked]
         if weight.sum() <= bound:
             return picked
-        keep = rules.select_share(key, weight, bound)
+        if self.rank is not None:  # a random pick is a prefix of the county's queue
+            keep = self.rank[picked] <= bound * (1 + 1e-12)
+        else:
+            keep = rules.select_share(key, weight, bound)
         self.refused["budget" if budget < capacity else "capacity"].append(picked[~keep])
         return picked[keep]
 
@@ -101,11 +107,11 @@ class County(mesa.Agent):
         queued = np.zeros(len(idx), dtype=bool) if job.queued is None else job.queued[idx]
         if job.measure.priority == "random":
             key = np.where(queued, -1.0, job.uniform[idx])
-            if job.budget is None:
+            if job.rank is None:
                 mask = key < job.share
             else:  # a county paying from its funds picks exactly its share, at random
-                weight = job.state["weight"][idx]
-                mask = rules.select_share(key, weight, job.share * weight.sum())
+                quota = job.share * job.state["weight"][idx].sum()
+                mask = job.rank[idx] <= quota * (1 + 1e-12)
         else:
             weight = job.state["weight"][idx]
             quota = job.quota * weight.sum() / job.eligible_weight
@@ -117,11 +123,11 @@ class County(mesa.Agent):
         """Pick this county's villages for a village lever, among the eligible ones
         (``job.eligible`` is then a mask over villages), within its budget."""
         v = self.villages[job.eligible[self.villages]]
-        if job.budget is None:
+        if job.rank is None:
             picked = v[job.uniform[v] < job.share]
         else:  # a county paying from its funds picks exactly its share, at random
-            weight = job.unit_weight[v]
-            picked = v[rules.select_share(job.uniform[v], weight, job.share * weight.sum())]
+            quota = job.share * job.unit_weight[v].sum()
+            picked = v[job.rank[v] <= quota * (1 + 1e-12)]
         self.chosen.append(job.within_limits(self.index, picked, job.uniform[picked]))
 
 

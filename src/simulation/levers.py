@@ -71,6 +71,12 @@ class HouseholdLever:
         quota = min(a.units * a.per_unit, eligible_weight)
         share = quota / eligible_weight if eligible_weight > 0 else 0.0
         uniform = a.rng.random(len(w))
+        budget = model.budgets.limit(measure)
+        queued = model.capacities.waiting(measure, len(w))
+        rank = None
+        if budget is not None and measure.priority == "random":
+            key = np.where(queued, -1.0, uniform)
+            rank = rules.weight_before(a.state["county"], key, w, eligible)
         job = AllocationRound(
             measure,
             year,
@@ -80,9 +86,10 @@ class HouseholdLever:
             share,
             quota,
             eligible_weight,
-            budget=model.budgets.limit(measure),
+            budget=budget,
             capacity=model.capacities.limit(measure, eligible, w, a.state["county"]),
-            queued=model.capacities.waiting(measure, len(w)),
+            queued=queued,
+            rank=rank,
         )
         model.agents_by_type[County].do("allocate", job)
         picked = model.collect_chosen()
@@ -126,6 +133,11 @@ class VillageLever:
         share_available = float(weight_v[available].sum() / weight_v.sum())
         villages_available = model.spec.province["villages"].value * share_available
         share = min(1.0, a.units * a.per_unit / villages_available) if villages_available else 0.0
+        budget = model.budgets.limit(measure)
+        rank = None
+        if budget is not None:
+            county = model.population.village_county
+            rank = rules.weight_before(county, uniform, model.village_represents, available)
         job = AllocationRound(
             measure,
             year,
@@ -135,8 +147,9 @@ class VillageLever:
             share,
             0.0,
             0.0,
-            budget=model.budgets.limit(measure),
+            budget=budget,
             unit_weight=model.village_represents,
+            rank=rank,
         )
         model.agents_by_type[County].do("choose_villages", job)
         chosen = model.collect_chosen()

@@ -256,3 +256,22 @@ def select_share(values: np.ndarray, weights: np.ndarray, quota: float, strict: 
     chosen = np.zeros(len(values), dtype=bool)
     chosen[order[filled <= quota * (1 + 1e-12)]] = True
     return chosen
+
+
+def weight_before(group: np.ndarray, key: np.ndarray, weight: np.ndarray, mask: np.ndarray):
+    """For each of the ``mask``-ed units, the weight of its group's masked units with a lower
+    ``key``, plus half its own (the middle of its weight in its group's queue); ``inf``
+    elsewhere. One sort for every group: a county taking its lowest keys up to a quota takes
+    the units whose value is within the quota (as :func:`select_share`, all counties at once).
+    """
+    idx = np.flatnonzero(mask)
+    order = idx[np.lexsort((key[idx], group[idx]))]
+    w = weight[order]
+    cum = np.cumsum(w)
+    g = group[order]
+    first = np.searchsorted(g, g, side="left")  # each unit's group's first position
+    before_group = np.where(first > 0, cum[first - 1], 0.0)
+    out = np.full(len(key), np.inf)
+    out[order] = cum - before_group - 0.5 * w
+    return out
+

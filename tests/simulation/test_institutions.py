@@ -4,10 +4,12 @@ without it, with the same seed (every other random stream unchanged)."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from simulation import load_scenario
 from simulation.model import Province
 from simulation.rules import SOURCES
 
@@ -173,3 +175,28 @@ def test_same_seed_same_institutions(action_plan, population):
     a, b = run(action_plan, population, months=12), run(action_plan, population, months=12)
     assert a.result_.counties.equals(b.result_.counties)
     assert a.result_.reach.equals(b.result_.reach)
+
+
+def test_a_scenario_chooses_the_spending_rule(action_plan, population, tmp_path):
+    """A scenario file switches the counties to cutting every lever by the same share: the
+    lowest-income levers are no longer served first."""
+    plan = Path(action_plan.path)
+    file = tmp_path / "pro_rata.yaml"
+    file.write_text(
+        f"name: pro_rata\nbase: {plan}\nchanges:\n  agents:\n"
+        "    spending_rule: {value: pro_rata, assumption: test}\n"
+        "    funding_ratio: {value: 0.7, assumption: test}\n"
+    )
+    models = {
+        "pro_rata": run(load_scenario(file), population, months=12),
+        "plan_priorities": run(
+            action_plan.with_values("agents", funding_ratio=0.7), population, months=12
+        ),
+    }
+    assert models["pro_rata"].budgets.spending_rule == "pro_rata"
+    refused = {
+        k: m.result_.reach.set_index(["measure", "year"])["refused_budget"]
+        for k, m in models.items()
+    }
+    posts = ("public_welfare_posts", 2023)  # a lowest-income lever: first under the plan
+    assert refused["plan_priorities"][posts] < refused["pro_rata"][posts]
