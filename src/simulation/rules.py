@@ -274,4 +274,3 @@ def weight_before(group: np.ndarray, key: np.ndarray, weight: np.ndarray, mask: 
     out = np.full(len(key), np.inf)
     out[order] = cum - before_group - 0.5 * w
     return out
-
