@@ -265,7 +265,12 @@ def weight_before(group: np.ndarray, key: np.ndarray, weight: np.ndarray, mask: 
     the units whose value is within the quota (as :func:`select_share`, all counties at once).
     """
     idx = np.flatnonzero(mask)
-    order = idx[np.lexsort((key[idx], group[idx]))]
+    if not len(idx):
+        return np.full(len(key), np.inf)
+    k = key[idx]
+    # One float sort (faster than a lexsort): groups apart by more than the keys' span.
+    span = float(k.max() - k.min()) + 1.0
+    order = idx[np.argsort(group[idx] * span + (k - k.min()), kind="stable")]
     w = weight[order]
     cum = np.cumsum(w)
     g = group[order]
