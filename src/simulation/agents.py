@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import mesa
@@ -37,13 +37,57 @@ class AllocationRound:
     share: float  # province-wide share of eligible weight (or villages) to reach
     quota: float  # province-wide weighted households to reach (lowest_income priority)
     eligible_weight: float
+    # What each county may reach (weighted households, or villages), None for no bound: its
+    # budget's grant for the lever and its places (simulation.institutions).
+    budget: np.ndarray | None = None
+    capacity: np.ndarray | None = None
+    queued: np.ndarray | None = None  # households first in line (refused last year)
+    unit_weight: np.ndarray | None = None  # what one pick counts (villages: real villages)
+    # With a bound on a random pick: each unit's place in its county's queue, in weight
+    # (rules.weight_before), so every county takes its share without a sort of its own.
+    rank: np.ndarray | None = None
+    refused: dict[str, list[np.ndarray]] = field(
+        default_factory=lambda: {"budget": [], "capacity": []}
+    )
+
+    def within_limits(self, county: int, picked: np.ndarray, key: np.ndarray) -> np.ndarray:
+        """The picks a county's budget and places allow, first by ``key`` (lowest first);
+        the rest are refused, booked under the bound that binds. A sampled household stands
+        for ``weight`` real ones: it is taken when the middle of its weight fits, so a county
+        spends its funds to within half a sampled household (exactly at full scale)."""
+        budget = np.inf if self.budget is None else self.budget[county]
+        capacity = np.inf if self.capacity is None else self.capacity[county]
+        bound = min(budget, capacity)
+        weight = (self.state["weight"] if self.unit_weight is None else self.unit_weight)[picked]
+        if weight.sum() <= bound:
+            return picked
+        if self.rank is not None:  # a random pick is a prefix of the county's queue
+            keep = self.rank[picked] <= bound * (1 + 1e-12)
+        else:
+            keep = rules.select_share(key, weight, bound)
+        self.refused["budget" if budget < capacity else "capacity"].append(picked[~keep])
+        return picked[keep]
+
+    def refused_weight(self, bound: str) -> float:
+        """Weight (households, or real villages) refused under ``bound``."""
+        idx = self.refused_of(bound)
+        weight = self.state["weight"] if self.unit_weight is None else self.unit_weight
+        return float(np.sum(weight[idx]))
+
+    def refused_of(self, bound: str) -> np.ndarray:
+        """Indices refused under ``bound`` (``budget`` or ``capacity``)."""
+        parts = self.refused[bound]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 class County(mesa.Agent):
     """A county (县): allocates levers among its households and villages, keeps the accounts."""
 
-    def __init__(self, model: Province, code: str, households: np.ndarray, villages):
+    def __init__(
+        self, model: Province, index: int, code: str, households: np.ndarray, villages
+    ) -> None:
         super().__init__(model)
+        self.index = index  # position in the model's county arrays
         self.code = code
         self.households = households
         self.villages = villages
@@ -52,34 +96,49 @@ class County(mesa.Agent):
         self.chosen: list[np.ndarray] = []
 
     def allocate(self, job: AllocationRound) -> None:
-        """Pick this county's recipients of a household lever."""
+        """Pick this county's recipients of a household lever, within its budget and places.
+
+        Households first in line (refused a place last year, ``queue`` rule) come first: a
+        random pick always includes them, a lowest-income pick ranks them first.
+        """
         idx = self.households[job.eligible[self.households]]
         if not len(idx):
             return
+        queued = np.zeros(len(idx), dtype=bool) if job.queued is None else job.queued[idx]
         if job.measure.priority == "random":
-            picked = idx[job.uniform[idx] < job.share]
+            key = np.where(queued, -1.0, job.uniform[idx])
+            if job.rank is None:
+                mask = key < job.share
+            else:  # a county paying from its funds picks exactly its share, at random
+                quota = job.share * job.state["weight"][idx].sum()
+                mask = job.rank[idx] <= quota * (1 + 1e-12)
         else:
             weight = job.state["weight"][idx]
             quota = job.quota * weight.sum() / job.eligible_weight
-            order_key = job.state["income_per_capita"][idx]
-            picked = idx[rules.select_lowest(order_key, weight, quota)]
-        self.chosen.append(picked)
+            key = np.where(queued, -np.inf, job.state["income_per_capita"][idx])
+            mask = rules.select_lowest(key, weight, quota)
+        self.chosen.append(job.within_limits(self.index, idx[mask], key[mask]))
 
     def choose_villages(self, job: AllocationRound) -> None:
         """Pick this county's villages for a village lever, among the eligible ones
-        (``job.eligible`` is then a mask over villages)."""
-        v = self.villages
-        self.chosen.append(v[job.eligible[v] & (job.uniform[v] < job.share)])
+        (``job.eligible`` is then a mask over villages), within its budget."""
+        v = self.villages[job.eligible[self.villages]]
+        if job.rank is None:
+            picked = v[job.uniform[v] < job.share]
+        else:  # a county paying from its funds picks exactly its share, at random
+            quota = job.share * job.unit_weight[v].sum()
+            picked = v[job.rank[v] <= quota * (1 + 1e-12)]
+        self.chosen.append(job.within_limits(self.index, picked, job.uniform[picked]))
 
 
 class Village(mesa.Agent):
     """An administrative village (行政村): collective economy and what levers marked it."""
 
-    def __init__(self, model: Province, code: str, households: float, collective: float):
+    def __init__(self, model: Province, index: int, code: str, households: float):
         super().__init__(model)
+        self.index = index  # position in the model's village arrays
         self.code = code
         self.households = households  # weighted alleviated households in the sample village
-        self.collective_income = collective  # yuan per year
         self.marks: set[str] = set()  # e.g. a tourism village (declared by the lever's YAML)
         self.levers: dict[str, int] = {}  # lever -> month its effect ends in this village
 
@@ -87,6 +146,11 @@ class Village(mesa.Agent):
         """Real villages this sampled village stands for."""
         per_village = self.model.spec.province["households_per_village"].value
         return self.households / per_village
+
+    @property
+    def collective_income(self) -> float:
+        """This year's collective income (yuan), from the villages' economy."""
+        return float(self.model.village_economy.income[self.index])
 
     def top_up(self, minimum: float) -> float:
         """Yuan that raise this year's collective income to the minimum (paid every year)."""

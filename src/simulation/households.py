@@ -63,7 +63,7 @@ class MonthContext:
     labour_multiplier: float
     line: float
     hit_rate: float
-    detection_lag: float  # mean months from flag to county scheduling
+    detection_lag: np.ndarray  # mean months from flag to county scheduling, by county
     assistance_delay: int
     gap_closure: float
     assistance_duration: int
@@ -324,7 +324,11 @@ class HouseholdBlock:
         hit_rate = np.where(self.enrolled, 1.0, ctx.hit_rate)
         flagged = waiting & (uniform < hit_rate)
         # Given a flag, uniform / hit_rate is again uniform on [0, 1): it draws the extra month.
-        lag = rules.lag_months(ctx.detection_lag, uniform[flagged] / hit_rate[flagged])
+        # Each county's lag: longer where its officers' caseload is above standard.
+        mean_lag = np.asarray(ctx.detection_lag)
+        if mean_lag.ndim:
+            mean_lag = mean_lag[self.county[flagged]]
+        lag = rules.lag_months(mean_lag, uniform[flagged] / hit_rate[flagged])
         self.detect_at[flagged] = k + lag
         detected = self.detect_at == k
         if detected.any():

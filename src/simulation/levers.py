@@ -71,12 +71,33 @@ class HouseholdLever:
         quota = min(a.units * a.per_unit, eligible_weight)
         share = quota / eligible_weight if eligible_weight > 0 else 0.0
         uniform = a.rng.random(len(w))
+        budget = model.budgets.limit(measure)
+        queued = model.capacities.waiting(measure, len(w))
+        rank = None
+        if budget is not None and measure.priority == "random":
+            key = np.where(queued, -1.0, uniform)
+            rank = rules.weight_before(a.state["county"], key, w, eligible)
         job = AllocationRound(
-            measure, year, a.state, eligible, uniform, share, quota, eligible_weight
+            measure,
+            year,
+            a.state,
+            eligible,
+            uniform,
+            share,
+            quota,
+            eligible_weight,
+            budget=budget,
+            capacity=model.capacities.limit(measure, eligible, w, a.state["county"]),
+            queued=queued,
+            rank=rank,
         )
         model.agents_by_type[County].do("allocate", job)
         picked = model.collect_chosen()
         model.choices[(measure.name, year)] = picked
+        model.capacities.refuse(measure, job.refused_of("capacity"))
+        model.budgets.pay_deferred(
+            measure, np.bincount(a.state["county"][picked], w[picked], len(model.counties))
+        )
         if multi_year:
             holding[picked] = a.last_month
         units = float(np.sum(w[picked])) / a.per_unit
@@ -87,6 +108,8 @@ class HouseholdLever:
             a.units * a.per_unit,
             eligible_weight,
             units * a.per_unit,
+            job.refused_weight("capacity"),
+            job.refused_weight("budget"),
         )
         take = a.rng.random(len(w))[picked] < measure.take_up.value
         model.grant_effects(measure, year, a.state, picked[take], a.rng, units, spread=True)
@@ -110,10 +133,32 @@ class VillageLever:
         share_available = float(weight_v[available].sum() / weight_v.sum())
         villages_available = model.spec.province["villages"].value * share_available
         share = min(1.0, a.units * a.per_unit / villages_available) if villages_available else 0.0
-        job = AllocationRound(measure, year, a.state, available, uniform, share, 0.0, 0.0)
+        budget = model.budgets.limit(measure)
+        rank = None
+        if budget is not None:
+            county = model.population.village_county
+            rank = rules.weight_before(county, uniform, model.village_represents, available)
+        job = AllocationRound(
+            measure,
+            year,
+            a.state,
+            available,
+            uniform,
+            share,
+            0.0,
+            0.0,
+            budget=budget,
+            unit_weight=model.village_represents,
+            rank=rank,
+        )
         model.agents_by_type[County].do("choose_villages", job)
         chosen = model.collect_chosen()
         model.choices[(measure.name, year)] = chosen
+        county_of = model.population.village_county[chosen]
+        model.budgets.pay_deferred(
+            measure,
+            np.bincount(county_of, model.village_represents[chosen], len(model.counties)),
+        )
         members = np.zeros(len(villages), dtype=bool)
         members[chosen] = True
         for v in chosen:
@@ -133,6 +178,8 @@ class VillageLever:
             a.units * a.per_unit,
             villages_available,
             units * a.per_unit,
+            0.0,
+            job.refused_weight("budget"),
         )
         model.grant_effects(measure, year, a.state, recipients, a.rng, units, spread=False)
 
@@ -168,7 +215,8 @@ class PoolLever:
 
 class CollectiveLever:
     """Villages' collective income raised to the lever's minimum; a share of the top-up is
-    paid out to member households as dividends (property income)."""
+    paid out to member households as dividends (property income), the rest is invested as
+    collective assets (:class:`simulation.institutions.VillageEconomy`)."""
 
     def allocate(self, model: Province, measure: Measure, year: int) -> None:
         a = Allocation(model, measure, year)
@@ -178,13 +226,10 @@ class CollectiveLever:
         ((source, _effect),) = measure.effects.items()
         dividend_share = model.parameters[f"{measure.name}.{source}"]
         chosen = a.rng.random(len(model.villages)) < share_topped
-        dividend = np.zeros(len(model.villages))
-        cost = 0.0
-        for v, village in enumerate(model.villages):
-            if chosen[v]:
-                gap = village.top_up(minimum)
-                dividend[v] = gap * dividend_share / per_village
-                cost += gap * village.represents()
+        gap = np.where(chosen, np.maximum(minimum - model.village_economy.income, 0.0), 0.0)
+        dividend = gap * dividend_share / per_village
+        cost = float(np.sum(gap * model.village_represents))
+        model.village_economy.invest(gap * (1 - dividend_share))
         hv = model.population.village
         recipients = np.flatnonzero(dividend[hv] > 0)
         start = a.start_month + int(measure.delay_months.value)
@@ -192,7 +237,7 @@ class CollectiveLever:
         model.grant(recipients, start, end, rules.SOURCES.index(source), dividend[hv][recipients])
         model.reach[(measure.name, year)] += float(np.sum(model.population.weight[recipients]))
         villages = float(model.spec.province["villages"].value)
-        topped = sum(v.represents() for v, c in zip(model.villages, chosen, strict=True) if c)
+        topped = float(np.sum(model.village_represents[chosen]))
         model.record_reach(
             measure.name, year, "villages", share_topped * villages, villages, topped
         )

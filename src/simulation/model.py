@@ -16,10 +16,19 @@ import pandas as pd
 from simulation import rules
 from simulation.agents import County, MonitoringSystem, RiskScorer, Village
 from simulation.households import MonthContext, VectorisedHouseholds
+from simulation.institutions import (
+    Capacities,
+    CountyBudgets,
+    MarketEntities,
+    VillageEconomy,
+    booked_share,
+    budgeted,
+    caseload_lags,
+)
 from simulation.levers import collective_lever, raised_level, strategy_for
 from simulation.population import Population
 from simulation.results import ReplicationResult
-from simulation.scenario import TARGETING, Measure, Scenario
+from simulation.scenario import ALL, TARGETING, Measure, Scenario
 from simulation.trend import cumulative_growth, expected_trend, shift_carried
 
 # The annual accounts, one row per simulated year (collected by the DataCollector).
@@ -32,6 +41,9 @@ ANNUAL_COLUMNS: tuple[str, ...] = (
     "households_newly_under_line",
     "share_newly_under_detected",
     "mean_detection_delay_months",
+    "share_villages_collective_goal",
+    "households_link_struck",
+    "households_link_broken",
     "months",
 )
 
@@ -129,6 +141,11 @@ class Province(mesa.Model):
         self.annual_history: dict[int, np.ndarray] = {}
         self.price_log, self.price_variance = 0.0, 0.0
         self.labour_bad_until = -1
+        # The institutions' own rules (simulation.institutions), each switchable.
+        self.budgets = CountyBudgets(self)
+        self.capacities = Capacities(self)
+        self.entities = MarketEntities(self)
+        self.county_lag = np.full(len(self.counties), self.monitoring.lag)
         # Measurement, apart from the rules: the monthly per-capita income by source, and one
         # row per year of the annual accounts (what ReplicationResult reads).
         self.month_income = np.zeros(len(rules.SOURCES))
@@ -245,10 +262,13 @@ class Province(mesa.Model):
             median = lever.extra["collective_income_median"].value
             spread = lever.extra["collective_income_dispersion"].value
             collective = median * np.exp(spread * draws)
+        self.village_economy = VillageEconomy(self, collective)
         self.villages = [
-            Village(self, code, float(w), float(c))
-            for code, w, c in zip(population.village_codes, weights, collective, strict=True)
+            Village(self, i, code, float(w))
+            for i, (code, w) in enumerate(zip(population.village_codes, weights, strict=True))
         ]
+        per_village = self.spec.province["households_per_village"].value
+        self.village_represents = weights / per_village  # real villages each one stands for
         order = np.argsort(population.county, kind="stable")
         bounds = np.searchsorted(
             population.county[order], np.arange(len(population.county_codes) + 1)
@@ -260,7 +280,11 @@ class Province(mesa.Model):
         self.counties = []
         for c, code in enumerate(population.county_codes):
             county = County(
-                self, code, order[bounds[c] : bounds[c + 1]], v_order[v_bounds[c] : v_bounds[c + 1]]
+                self,
+                c,
+                code,
+                order[bounds[c] : bounds[c + 1]],
+                v_order[v_bounds[c] : v_bounds[c + 1]],
             )
             self.counties.append(county)
         self.village_disaster_until = np.full(len(self.villages), -1, dtype=np.int32)
@@ -287,6 +311,7 @@ class Province(mesa.Model):
         """One month: allocate (in January), shocks, households, monitoring, accounts."""
         if self.month % 12 == 0:
             self.start_year()
+        self.entities.strike(self.month)  # market shocks reach linked households
         ctx = self.month_context()
         self.households.advance(ctx)
         people = float(np.sum(self.population.weight * self.population.members))
@@ -315,13 +340,60 @@ class Province(mesa.Model):
         )
         self.reach[("monitoring", year)] += float(np.sum(w[enrolled]))
         self.households.enrol(enrolled, self.monitoring.preventive)
+        self.county_lag = caseload_lags(self, enrolled)
+        lever = collective_lever(self.spec.levers)
+        minimum = None if lever is None else lever.extra["collective_income_minimum"].value
+        self.village_economy.track(year, minimum, self.village_represents)
         self.households.transition(self.labour_transitions, self.transitions_stream)
         s = self.spec.shocks
         if self.streams["shocks.labour"].random() < s["labour_demand_rate"].value:
             self.labour_bad_until = self.month + int(s["labour_demand_duration"].value) - 1
+        self.budgets.open_year(self, year, self._asks(year))
         for name in self.spec.measures:
             measure = self.spec.levers[name]
             strategy_for(measure).allocate(self, measure, year)
+
+    def _asks(self, year: int) -> dict[str, np.ndarray]:
+        """Yuan each budgeted lever's asked scale would book this year, by county: its
+        share of the lever's eligible households (what a county asks its funds for)."""
+        if not self.budgets.on:
+            return {}
+        state, pop = self.household_state(), self.population
+        k = len(self.counties)
+        asks = {}
+        for name in self.spec.measures:
+            m = self.spec.levers[name]
+            if not budgeted(m):
+                continue
+            eligible = rules.eligible(m, state)
+            if m.name in self.holding:  # households holding a multi-year lever ask nothing
+                eligible = eligible & (self.holding[m.name] <= 12 * (year - self.first_year))
+            where = np.bincount(pop.county[eligible], weights=pop.weight[eligible], minlength=k)
+            if where.sum() <= 0:  # eligible once a lever of the year marks villages: deferred
+                continue
+            scale = m.scale.at(year)
+            units = where.sum() / float(m.reach_per_unit.value) if scale == ALL else float(scale)
+            yuan = units * float(m.unit_cost.value) * booked_share(m, 0)
+            asks[name] = yuan * where / where.sum()
+        return asks
+
+    def county_growth(self) -> np.ndarray:
+        """Each county's log growth of its alleviated population's per-capita income over the
+        last closed year (from the as-of year's income for the first): what performance
+        evaluation reads (safeguard 2)."""
+        pop = self.population
+        k = len(self.counties)
+        people = np.bincount(pop.county, weights=pop.weight * pop.members, minlength=k)
+        if len(self.county_years) >= 2:
+            before = self.county_years[-2]["net_income_per_capita"].to_numpy()
+        else:
+            as_of = np.bincount(
+                pop.county, weights=pop.weight * pop.income.sum(axis=0), minlength=k
+            )
+            before = np.divide(as_of, people, out=np.full(k, np.nan), where=people > 0)
+        last = self.county_years[-1]["net_income_per_capita"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(last / before)
 
     def collect_chosen(self) -> np.ndarray:
         """The households or villages the counties chose in this round, in index order."""
@@ -361,6 +433,7 @@ class Province(mesa.Model):
                 effect.per_member,
             )
             self.grant(recipients, start, end, i, amount)
+            self.entities.link(measure, year, recipients, start, end, i, amount)
             if measure.unit_cost.per == "paid":
                 self._account_paid(
                     measure, state["weight"][recipients] * amount, start, end, recipients
@@ -372,15 +445,26 @@ class Province(mesa.Model):
             self._account(measure, year, units, duration, recipients)
 
     def record_reach(
-        self, measure: str, year: int, unit: str, asked: float, available: float, reached: float
+        self,
+        measure: str,
+        year: int,
+        unit: str,
+        asked: float,
+        available: float,
+        reached: float,
+        refused_capacity: float = 0.0,
+        refused_budget: float = 0.0,
     ) -> None:
         """Book what a lever asked for in ``year`` (its scale in households, villages or
-        yuan), what its eligible pool held and what it reached."""
+        yuan), what its eligible pool held, what it reached, and what its counties refused
+        for want of places or funds (simulation.institutions)."""
         self.reach_accounts[(measure, year)] = (
             unit,
             float(asked),
             float(available),
             float(reached),
+            float(refused_capacity),
+            float(refused_budget),
         )
 
     def spend(self, measure: str, year: int, yuan: float, recipients=None) -> None:
@@ -457,7 +541,7 @@ class Province(mesa.Model):
             ),
             line=self.monitoring.line(self.year),
             hit_rate=self.monitoring.hit_rate,
-            detection_lag=self.monitoring.lag,
+            detection_lag=self.county_lag,
             assistance_delay=self.monitoring.assistance_delay,
             gap_closure=self.monitoring.gap_closure,
             assistance_duration=self.monitoring.assistance_duration,
@@ -483,6 +567,7 @@ class Province(mesa.Model):
         per_capita = annual.sum(axis=0) / members * (12 / months_in_year)
         if months_in_year == 12:
             self.annual_history[self.year] = annual  # what a risk scorer reads as history
+            self.village_economy.close_year()
         self.household_income_per_capita = per_capita  # each household's, for distribution checks
         counters = self.households.counters()
         y = ctx.year_index
@@ -504,6 +589,11 @@ class Province(mesa.Model):
                 "mean_detection_delay_months": float(counters["delay_weighted"][y] / detected)
                 if detected
                 else np.nan,
+                "share_villages_collective_goal": self.village_economy.goal_share.get(
+                    self.year, np.nan
+                ),
+                "households_link_struck": float(self.entities.struck_households[y]),
+                "households_link_broken": float(self.entities.broken_households[y]),
                 "months": months_in_year,
             },
         )
@@ -530,6 +620,40 @@ class Province(mesa.Model):
                 "share_people_under_line": total(people_w * (per_capita < line)) / people,
                 "households_reached": total(pop.weight * self.reached),
             }
+        )
+
+    def _county_budgets(self) -> pd.DataFrame:
+        """Each county's funds, its spending on budgeted levers, what it left unspent and
+        what its levers asked but its funds could not pay (NaN without budgets)."""
+        rows = []
+        budgeted_levers = {m for m in self.spec.measures if budgeted(self.spec.levers[m])}
+        for year in sorted({int(f["year"].iloc[0]) for f in self.county_years}):
+            funds = self.budgets.funds.get(year)
+            for c in self.counties:
+                spent = sum(
+                    v for (m, y), v in c.spent.items() if y == year and m in budgeted_levers
+                )
+                has = funds is not None
+                rows.append(
+                    (
+                        c.code,
+                        year,
+                        funds[c.index] if has else np.nan,
+                        spent,
+                        max(funds[c.index] - spent, 0.0) if has else np.nan,
+                        self.budgets.unfunded[year][c.index] if has else np.nan,
+                    )
+                )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "county",
+                "year",
+                "funds_yuan",
+                "budget_spent_yuan",
+                "unspent_yuan",
+                "unfunded_yuan",
+            ],
         )
 
     def run(self) -> ReplicationResult:
@@ -561,15 +685,25 @@ class Province(mesa.Model):
         spent = spent.groupby(["county", "year"], as_index=False)["cost_yuan"].sum()
         counties = counties.merge(spent, on=["county", "year"], how="left")
         counties["cost_yuan"] = counties["cost_yuan"].fillna(0.0)
+        counties = counties.merge(self._county_budgets(), on=["county", "year"], how="left")
         accounts = pd.DataFrame(
             [(m, y, *a) for (m, y), a in sorted(self.reach_accounts.items())],
-            columns=["measure", "year", "unit", "asked", "available", "reached"],
+            columns=[
+                "measure",
+                "year",
+                "unit",
+                "asked",
+                "available",
+                "reached",
+                "refused_capacity",
+                "refused_budget",
+            ],
         )
         accounts["shortfall"] = [
-            rules.shortfall_reason(unit, asked, available)
-            for unit, asked, available in accounts[["unit", "asked", "available"]].itertuples(
-                index=False
-            )
+            rules.shortfall_reason(*row)
+            for row in accounts[
+                ["unit", "asked", "available", "refused_capacity", "refused_budget"]
+            ].itertuples(index=False)
         ]
         reach = reach.merge(accounts, on=["measure", "year"], how="outer")
         return ReplicationResult(

@@ -39,17 +39,33 @@ ELIGIBILITY: dict[str, Callable[[dict, Any], np.ndarray]] = {
 }
 
 
-def shortfall_reason(unit: str, asked: float, available: float) -> str:
+def shortfall_reason(
+    unit: str,
+    asked: float,
+    available: float,
+    refused_capacity: float = 0.0,
+    refused_budget: float = 0.0,
+) -> str:
     """Why a lever could not reach the scale it asked for (``""`` when it could).
 
     ``unit`` is what its scale counts: ``households`` and ``villages`` run out of eligible
-    ones; a ``yuan`` pool finds no eligible household to spread over.
+    ones; a ``yuan`` pool finds no eligible household to spread over. Counties refuse
+    households (or villages) for want of places (``refused_capacity``) or of funds
+    (``refused_budget``); each reason is named with what it refused.
     """
-    if asked <= available * (1 + 1e-9) or asked <= 0:
-        return ""
-    if unit == "yuan":
-        return "no eligible household to spread the money over"
-    return f"eligible pool exhausted: {available:,.0f} eligible {unit} for {asked:,.0f} asked"
+    reasons = []
+    if asked > available * (1 + 1e-9) and asked > 0:
+        if unit == "yuan":
+            reasons.append("no eligible household to spread the money over")
+        else:
+            reasons.append(
+                f"eligible pool exhausted: {available:,.0f} eligible {unit} for {asked:,.0f} asked"
+            )
+    if refused_capacity > 0:
+        reasons.append(f"capacity: {refused_capacity:,.0f} {unit} refused for want of places")
+    if refused_budget > 0:
+        reasons.append(f"budget: {refused_budget:,.0f} {unit} refused for want of funds")
+    return "; ".join(reasons)
 
 
 def eligible(measure, state: dict) -> np.ndarray:
@@ -225,3 +241,41 @@ def select_lowest(values: np.ndarray, weights: np.ndarray, quota: float) -> np.n
     chosen = np.zeros(len(values), dtype=bool)
     chosen[order[filled < quota]] = True
     return chosen
+
+
+def select_share(values: np.ndarray, weights: np.ndarray, quota: float, strict: bool = False):
+    """Mask of the lowest ``values`` whose weights fill ``quota`` without bias or beyond it.
+
+    A household is taken when the middle of its weight falls within the quota (rounding to
+    the nearest household: the expected total is the quota), or, ``strict``, when all of
+    it does (the total never exceeds the quota: a budget or a count of places).
+    """
+    order = np.argsort(values, kind="stable")
+    w = weights[order]
+    filled = np.cumsum(w) - (0.0 if strict else 0.5 * w)
+    chosen = np.zeros(len(values), dtype=bool)
+    chosen[order[filled <= quota * (1 + 1e-12)]] = True
+    return chosen
+
+
+def weight_before(group: np.ndarray, key: np.ndarray, weight: np.ndarray, mask: np.ndarray):
+    """For each of the ``mask``-ed units, the weight of its group's masked units with a lower
+    ``key``, plus half its own (the middle of its weight in its group's queue); ``inf``
+    elsewhere. One sort for every group: a county taking its lowest keys up to a quota takes
+    the units whose value is within the quota (as :func:`select_share`, all counties at once).
+    """
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return np.full(len(key), np.inf)
+    k = key[idx]
+    # One float sort (faster than a lexsort): groups apart by more than the keys' span.
+    span = float(k.max() - k.min()) + 1.0
+    order = idx[np.argsort(group[idx] * span + (k - k.min()), kind="stable")]
+    w = weight[order]
+    cum = np.cumsum(w)
+    g = group[order]
+    first = np.searchsorted(g, g, side="left")  # each unit's group's first position
+    before_group = np.where(first > 0, cum[first - 1], 0.0)
+    out = np.full(len(key), np.inf)
+    out[order] = cum - before_group - 0.5 * w
+    return out

@@ -41,7 +41,7 @@ MEASURE_FIELDS = {"plan", "reach", "eligible", "priority", "scale", "reach_per_u
 MEASURE_FIELDS |= {"unit_cost", "effects", "delay_months", "duration_months"}
 NOT_PARAMETERS = {"marks", "search"}  # a lever's keys that are neither fields nor parameters
 RULE_KEYS = {"value", "unit", "source", "assumption"}  # a named rule given with its basis
-SECTIONS = ("province", "measures", "monitoring", "shocks")
+SECTIONS = ("province", "measures", "monitoring", "shocks", "agents")
 REACH = ("households", "villages", "pool")
 PRIORITY = ("random", "lowest_income")
 EFFECT_KINDS = ("add", "scale", "pool", "collective", "insurance")
@@ -52,6 +52,18 @@ KINDS_BY_REACH = {
     "pool": ("pool",),
 }
 TARGETING = ("income", "risk")  # monitoring.targeting: lowest income or highest risk score
+# The institutions' rules of the catalogue's ``agents`` section (simulation.institutions):
+# rule -> the words it may take.
+AGENT_RULES = {
+    "funds_rule": ("households", "performance"),
+    "spending_rule": ("plan_priorities", "pro_rata"),
+    "capacity_rule": ("queue", "refuse"),
+}
+# The mechanisms a scenario switches on (1) or off (0): ``agents.<switch>``.
+AGENT_SWITCHES = ("budgets", "capacities", "caseload_delay", "entities", "village_economy")
+# What a lever's links to a market entity may be (``link_entity``, ``link_arrangement``).
+LINK_ENTITIES = ("firm", "cooperative", "workshop")
+LINK_ARRANGEMENTS = ("orders", "equity", "shared_risk")
 RULE_UNIT = "rule"  # unit of a parameter whose value is a named rule, not a number
 ALL = "all"  # scale value: every eligible household
 # The shock rates of the catalogue's ``shocks`` section (yearly probabilities).
@@ -235,6 +247,9 @@ class Scenario:
     levers : dict of str to Measure
         Every lever of the catalogue with the scenario's parameters (active or not).
     province, monitoring, shocks, calibration : dict of str to Parameter
+    agents : dict of str to Parameter
+        The institutions' rules and switches (budgets, capacities, market entities, the
+        village economy; :mod:`simulation.institutions`).
     """
 
     name: str
@@ -249,6 +264,7 @@ class Scenario:
     calibration: dict[str, Parameter]
     calibration_path: str = ""
     catalogue_path: str = ""  # the measure catalogue of the root scenario
+    agents: dict[str, Parameter] = field(default_factory=dict)
 
     @property
     def targeting(self) -> str:
@@ -276,8 +292,8 @@ class Scenario:
 
     def with_values(self, section: str, **values: float) -> Scenario:
         """Return the scenario with parameters of ``section`` (``province``, ``monitoring``,
-        ``shocks`` or ``calibration``) set to new values; each must exist already."""
-        if section not in ("province", "monitoring", "shocks", "calibration"):
+        ``shocks``, ``calibration`` or ``agents``) set to new values; each must exist already."""
+        if section not in ("province", "monitoring", "shocks", "calibration", "agents"):
             raise ValueError(f"with_values: no section {section!r}")
         parameters = dict(getattr(self, section))
         for key, value in values.items():
@@ -298,6 +314,19 @@ class Scenario:
         """The scenario whose monitoring system pays nothing (no preventive support, no
         top-up): it still screens and enrols."""
         return self.with_values("monitoring", preventive_support=0, assistance_gap_closure=0)
+
+    def without_agents(self, *switches: str) -> Scenario:
+        """The scenario with the named institutional mechanisms switched off (all of
+        :data:`AGENT_SWITCHES` when none is named): the model without them, for evidence."""
+        names = switches or AGENT_SWITCHES
+        unknown = set(names) - set(AGENT_SWITCHES)
+        if unknown:
+            raise KeyError(f"without_agents: {sorted(unknown)} not among {AGENT_SWITCHES}")
+        return self.with_values("agents", **dict.fromkeys(names, 0))
+
+    def agent(self, key: str) -> Any:
+        """The central value of ``agents.<key>`` (a number, or a rule's word)."""
+        return self.agents[key].at(self.years[0])
 
     def with_calibration(self, **values: float) -> Scenario:
         """Return the scenario with calibration parameters replaced (calibration, validation)."""
@@ -602,8 +631,9 @@ def _build(
     _narrow_search(levers, tree["_search"])
     sections = {
         s: {k: param(s, f"{s}.{k}", v) for k, v in tree[s].items()}
-        for s in ("province", "monitoring", "shocks", "calibration")
+        for s in ("province", "monitoring", "shocks", "calibration", "agents")
     }
+    _check_agents(sections["agents"], levers, tree, file_of)
     for key, p in sections["province"].items():
         if p.value == SYNTHETIC_PANEL:
             sections["province"][key] = _from_synthetic_panel(key, p)
@@ -634,6 +664,40 @@ def _build(
         catalogue_path=str(files["measures"]),
         **sections,
     )
+
+
+def _check_agents(agents: dict[str, Parameter], levers: dict[str, Measure], tree, file_of) -> None:
+    """The institutions' rules take one of their words, a switch is 0 or 1, and a lever's
+    links name a known entity and arrangement (simulation.institutions)."""
+    for key, p in agents.items():
+        node = tree["agents"][key]
+        if key in AGENT_RULES and (p.unit != RULE_UNIT or p.value not in AGENT_RULES[key]):
+            raise ScenarioError(
+                file_of("agents", node),
+                f"agents.{key}.value",
+                f"'{p.value}' not one of {AGENT_RULES[key]} (unit: {RULE_UNIT})",
+            )
+        if key in AGENT_SWITCHES and p.value not in (0, 1):
+            raise ScenarioError(
+                file_of("agents", node), f"agents.{key}.value", "expected 1 (on) or 0 (off)"
+            )
+    for name, m in levers.items():
+        for key, words in (("link_entity", LINK_ENTITIES), ("link_arrangement", LINK_ARRANGEMENTS)):
+            p = m.extra.get(key)
+            if p is not None and (p.unit != RULE_UNIT or p.value not in words):
+                raise ScenarioError(
+                    file_of("measures", tree["measures"][name][key]),
+                    f"measures.{name}.{key}.value",
+                    f"'{p.value}' not one of {words} (unit: {RULE_UNIT})",
+                )
+        if ("link_entity" in m.extra) != ("link_arrangement" in m.extra) or (
+            "link_entity" in m.extra and m.reach != "households"
+        ):
+            raise ScenarioError(
+                file_of("measures", tree["measures"][name]),
+                f"measures.{name}.link_entity",
+                "a lever reaching households links them with both link_entity and link_arrangement",
+            )
 
 
 def _rule(file: Path, key: str, node: dict) -> str:

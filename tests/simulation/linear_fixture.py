@@ -3,9 +3,9 @@
 Two household levers add the same 40,000 yuan a year of transfer income to each household they
 reach, with no uncertainty, for 12 months from January: ``cheap`` (relocated households with
 labour only, 1,000 yuan per household a year) and ``dear`` (any household, 2,000 yuan). The
-monitoring system pays nothing, so the target year's mean income rises by exactly 40,000 yuan
-x the weighted households reached / the people, and the cheapest mix for a given gain is the
-cheap lever's whole pool, then the dear one. A trend shift of -0.3 log points a year puts
+monitoring system pays nothing and the institutions' mechanisms are off, so the target year's
+mean income rises by exactly 40,000 yuan x the weighted households reached / the people, and
+the cheapest mix for a given gain is the cheap lever's whole pool, then the dear one. A trend shift of -0.3 log points a year puts
 Yunnan well below the nation without measures (fixed, with no
 calibration draws), so the gain needed is large against the noise
 of the replications.
@@ -16,6 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+
+from simulation.scenario import AGENT_SWITCHES
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 EFFECT = 40_000.0  # yuan per household per year (large: a fixture, not a measure)
@@ -77,6 +79,10 @@ def write_fixture(
     }
     for key in ("preventive_support", "assistance_gap_closure"):
         catalogue["monitoring"][key]["value"] = 0
+    # Bound by nothing but their scale: no county budgets, places, entity shocks or village
+    # economy (tests/simulation/test_institutions.py shows what those change).
+    for switch in AGENT_SWITCHES:
+        catalogue["agents"][switch]["value"] = 0
     (folder / "measures.yaml").write_text(yaml.safe_dump(catalogue, allow_unicode=True))
     calibration = yaml.safe_load((SCENARIOS / "calibration.yaml").read_text(encoding="utf-8"))
     calibration["wage_drift_shift"]["value"] = -0.3

@@ -48,6 +48,7 @@ def test_action_plan_has_every_measure_of_the_plan(action_plan):
 def test_every_parameter_has_unit_and_source_or_assumption(action_plan):
     params = [p for m in action_plan.levers.values() for p in _parameters(m)]
     params += [*action_plan.monitoring.values(), *action_plan.shocks.values()]
+    params += [*action_plan.agents.values()]
     assert params
     for p in params:
         assert p.unit and (p.source or p.assumption)
@@ -115,6 +116,12 @@ def test_variant_changes_only_what_it_says(action_plan):
             "reach_per_unit.value: 'synthetic_panel' stands only for",
         ),
         ("activate_nested_list.yaml", "activate: expected a list of measure names"),
+        ("unknown_spending_rule.yaml", "agents.spending_rule.value: 'first_come' not one of"),
+        ("switch_not_binary.yaml", "agents.budgets.value: expected 1 (on) or 0 (off)"),
+        (
+            "unknown_link_arrangement.yaml",
+            "local_leaders.link_arrangement.value: 'handshake' not one of",
+        ),
         ("description_not_text.yaml", "description: expected text, got a dict"),
         ("name_not_text.yaml", "name: expected text, got a list"),
         (

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 KEY_GROUPS = {True: "key counties", False: "other counties"}
+BUDGET_COLUMNS = ("funds_yuan", "unspent_yuan", "unfunded_yuan")  # with county budgets
 
 
 def county_rows(results: list[Any], year: int) -> pd.DataFrame:
@@ -52,7 +53,9 @@ def county_answers(
         ``key_county`` (counties only), ``people``, ``mean``, ``lower_80``, ``upper_80``
         (per-capita net income), ``gap_mean``, ``gap_lower_80``, ``gap_upper_80`` (to the
         replication's national level), ``p_above_national``, ``share_under_line``,
-        ``households_reached`` and ``cost_yuan`` (means over replications).
+        ``households_reached`` and ``cost_yuan`` (means over replications), and with county
+        budgets ``funds_yuan``, ``unspent_yuan`` and ``unfunded_yuan`` (means; what the
+        county's levers asked but its funds could not pay).
     """
     rows = county_rows(results, year)
     if rows.empty:
@@ -78,6 +81,7 @@ def county_answers(
             "share_under_line": grouped["share_people_under_line"].mean(),
             "households_reached": grouped["households_reached"].mean(),
             "cost_yuan": grouped["cost_yuan"].mean(),
+            **{c: grouped[c].mean() for c in BUDGET_COLUMNS if c in rows},
         }
     )
     if by == "group":
@@ -92,9 +96,9 @@ def _grouped(rows: pd.DataFrame) -> pd.DataFrame:
         income_people=rows["net_income_per_capita"] * rows["people"],
         under_people=rows["share_people_under_line"] * rows["people"],
     )
-    sums = rows.groupby(["county", "replication"], as_index=False)[
-        ["people", "income_people", "under_people", "households_reached", "cost_yuan"]
-    ].sum()
+    summed = ["people", "income_people", "under_people", "households_reached", "cost_yuan"]
+    summed += [c for c in BUDGET_COLUMNS if c in rows]
+    sums = rows.groupby(["county", "replication"], as_index=False)[summed].sum()
     return sums.assign(
         key_county=sums["county"] == KEY_GROUPS[True],
         net_income_per_capita=sums["income_people"] / sums["people"],

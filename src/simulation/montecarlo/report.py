@@ -117,9 +117,34 @@ def target_report(result: TargetTestResult) -> str:
         + _("report.target.cost_all_years", cost=billions(result.total_cost))
     )
     lines += _reach_lines(result)
+    lines += _institution_lines(result)
     lines += _attribution_lines(result)
     lines += _county_lines(result)
     return "\n".join(lines)
+
+
+def _institution_lines(result: TargetTestResult) -> list[str]:
+    """Counties' funds and what they could not pay; villages meeting the collective goal."""
+    table = result.institutions
+    if table.empty:
+        return []
+    lines = ["", "Institutions (county funds, village collective economies, market links):"]
+    for y, row in table.iterrows():
+        words = []
+        if pd.notna(row.get("funds_yuan", np.nan)):
+            words.append(
+                f"funds {billions(row['funds_yuan'])}, unspent {billions(row['unspent_yuan'])}, "
+                f"asked but unfunded {billions(row['unfunded_yuan'])}"
+            )
+        goal = row.get("share_villages_collective_goal", np.nan)
+        if pd.notna(goal):
+            words.append(f"{percent(goal)} of villages at the 100,000-yuan collective goal")
+        struck = row.get("households_link_struck", 0.0)
+        if struck:
+            words.append(f"{yuan(struck)} households hit through a market entity")
+        if words:
+            lines.append(f"  {y}: " + "; ".join(words) + ".")
+    return lines
 
 
 def _county_lines(result: TargetTestResult, shown: int = 5) -> list[str]:

@@ -94,6 +94,13 @@ def summary_dict(result: TargetTestResult) -> dict[str, Any]:
             "year": year,
             "by_measure": _records(result.attribution),
         },
+        "institutions": {
+            "what": "per year, means over replications: county funds, spending on budgeted "
+            "levers, unspent funds and what levers asked but funds could not pay (yuan, "
+            "province totals); share of villages whose collective income meets the plan's "
+            "100,000 yuan; weighted households whose market-entity link was struck or broke",
+            "by_year": _records(result.institutions),
+        },
         "counties": {
             "year": year,
             "note": "gap to each replication's national level; means and 80 % bands over "

@@ -506,6 +506,27 @@ class TargetTestResult:
         return table.join(means.loc[self.years])
 
     @cached_property
+    def institutions(self) -> pd.DataFrame:
+        """Per year, means over replications: the counties' funds, their spending on budgeted
+        levers, what they left unspent and what their levers asked but could not be paid
+        (yuan, province totals; NaN without budgets), the share of villages whose collective
+        income meets the plan's minimum, and the weighted households whose link to a market
+        entity was struck or broke (simulation.institutions)."""
+        budget = ["funds_yuan", "budget_spent_yuan", "unspent_yuan", "unfunded_yuan"]
+        frames = [
+            r.counties.groupby("year")[budget].sum(min_count=1)
+            for r in self.results
+            if r.counties is not None and set(budget) <= set(r.counties)
+        ]
+        agents = ["share_villages_collective_goal", "households_link_struck"]
+        agents.append("households_link_broken")
+        annual = self.annual
+        table = annual.groupby("year")[[c for c in agents if c in annual]].mean()
+        if frames:
+            table = pd.concat(frames).groupby(level=0).mean().join(table)
+        return table.loc[[y for y in self.years if y in table.index]]
+
+    @cached_property
     def cost_by_measure(self) -> pd.DataFrame:
         """Mean cost (yuan) per measure and year, with 95 % band, and a ``total`` row per year."""
         cost = self.cost[self.cost["year"].isin(self.years)]
