@@ -128,22 +128,28 @@ def _institution_lines(result: TargetTestResult) -> list[str]:
     table = result.institutions
     if table.empty:
         return []
-    lines = ["", "Institutions (county funds, village collective economies, market links):"]
+    lines = ["", _("report.institutions.heading")]
     for y, row in table.iterrows():
         words = []
         if pd.notna(row.get("funds_yuan", np.nan)):
             words.append(
-                f"funds {billions(row['funds_yuan'])}, unspent {billions(row['unspent_yuan'])}, "
-                f"asked but unfunded {billions(row['unfunded_yuan'])}"
+                _(
+                    "report.institutions.funds",
+                    funds=billions(row["funds_yuan"]),
+                    unspent=billions(row["unspent_yuan"]),
+                    unfunded=billions(row["unfunded_yuan"]),
+                )
             )
         goal = row.get("share_villages_collective_goal", np.nan)
         if pd.notna(goal):
-            words.append(f"{percent(goal)} of villages at the 100,000-yuan collective goal")
+            words.append(_("report.institutions.villages_at_goal", share=percent(goal)))
         struck = row.get("households_link_struck", 0.0)
         if struck:
-            words.append(f"{yuan(struck)} households hit through a market entity")
+            words.append(_("report.institutions.households_struck", households=yuan(struck)))
         if words:
-            lines.append(f"  {y}: " + "; ".join(words) + ".")
+            lines.append(
+                _("report.institutions.year", year=y, words=_("report.list_separator").join(words))
+            )
     return lines
 
 
