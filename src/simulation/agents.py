@@ -106,7 +106,7 @@ class County(mesa.Agent):
             return
         queued = np.zeros(len(idx), dtype=bool) if job.queued is None else job.queued[idx]
         if job.measure.priority == "random":
-            key = np.where(queued, -1.0, job.uniform[idx])
+            key = np.where(queued, job.uniform[idx] - 1.0, job.uniform[idx])
             if job.rank is None:
                 mask = key < job.share
             else:  # a county paying from its funds picks exactly its share, at random

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecast.dynamics import household_type_index
-from simulation import rules
+from simulation import parallel, rules
 from simulation.rules import OPERATING, TRANSFER, WAGE
 
 NEVER = np.iinfo(np.int32).max
@@ -91,6 +91,8 @@ class HouseholdBlock:
             setattr(self, key, value)
         n = len(self.weight)
         self.n = n
+        # Threads stepping the households' own dynamics (the same result for any number).
+        self.threads = parallel.threads_for(n)
         # State that moves is copied: the columns may be the population's own arrays.
         self.labour_force = np.array(columns["labour_force"], copy=True)
         self.household_type = np.array(columns["household_type"], dtype=np.int8, copy=True)
@@ -189,27 +191,35 @@ class HouseholdBlock:
         if not self._carried:
             self.carry_as_of_shocks(ctx)
         self.strike(ctx, draws)
+        income = np.empty((4, self.n))
         rho_m, sigma_m = self._per_household(ctx)
-        rules.ar1_step(self.deviation, rho_m, sigma_m, draws["innovation"])
-        self.variance = rules.ar1_variance(self.variance, rho_m, sigma_m)
-        self.fade *= rho_m
-        log_trend = self._trend(ctx) + np.where(
-            self.known, rules.fading_correction(self.correction_table, self.fade), 0.0
-        )
-        income = rules.trend_income(
-            self.base, rules.trend_growth(log_trend, self.variance), self.deviation
-        )
-        ill = self.illness_log < 0
-        income[WAGE] *= rules.shock_multiplier(self.illness_log, ill) * ctx.labour_multiplier
-        hit = self.disaster_log < 0
+        trend = self._trend(ctx)
         insured = np.where(self.insured_until >= k, self.insured_cover, 0.0)
-        income[OPERATING] *= (
-            rules.shock_multiplier(self.disaster_log, hit, insured)
-            * rules.shock_multiplier(
-                ctx.village_disaster_effect, ctx.village_disaster_active[self.village], insured
+        village_hit = ctx.village_disaster_active[self.village]
+
+        def move(part: slice) -> None:
+            """The AR(1) noise, trend and shocks of households ``part`` (views, in place)."""
+            rho, deviation = rho_m[:, part], self.deviation[:, part]
+            rules.ar1_step(deviation, rho, sigma_m[:, part], draws["innovation"][:, part])
+            variance = rules.ar1_variance(self.variance[:, part], rho, sigma_m[:, part])
+            self.variance[:, part] = variance
+            self.fade[:, part] *= rho
+            known = self.known[:, part]
+            log_trend = trend[:, part] + np.where(
+                known, rules.fading_correction(self.correction_table, self.fade[:, part]), 0.0
             )
-            * ctx.price_multiplier
-        )
+            rate = rules.trend_income(self.base[:, part], log_trend, variance, deviation)
+            ill = self.illness_log[part]
+            rate[WAGE] *= rules.shock_multiplier(ill, ill < 0) * ctx.labour_multiplier
+            hit, cover = self.disaster_log[part], insured[part]
+            rate[OPERATING] *= (
+                rules.shock_multiplier(hit, hit < 0, cover)
+                * rules.shock_multiplier(ctx.village_disaster_effect, village_hit[part], cover)
+                * ctx.price_multiplier
+            )
+            income[:, part] = rate
+
+        parallel.over_slices(move, self.n, self.threads)
         income += self.gains(k)
         income[TRANSFER] += np.where(self.enrolled, self.preventive, 0.0)
         assisted = (self.assist_from <= k) & (k < self.assist_until)

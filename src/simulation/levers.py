@@ -75,7 +75,7 @@ class HouseholdLever:
         queued = model.capacities.waiting(measure, len(w))
         rank = None
         if budget is not None and measure.priority == "random":
-            key = np.where(queued, -1.0, uniform)
+            key = np.where(queued, uniform - 1.0, uniform)  # the queue first, in random order
             rank = rules.weight_before(a.state["county"], key, w, eligible)
         job = AllocationRound(
             measure,
