@@ -151,6 +151,9 @@ class Evaluator:
     target_year : int
     draw_parameters : bool
         Draw effect sizes (True) or use central values.
+    calibration : bool
+        Draw each replication's source shifts from the calibration posterior (True) or keep
+        each candidate's own values (False: a sensitivity sample sets them).
     """
 
     def __init__(
@@ -161,6 +164,7 @@ class Evaluator:
         runner: ReplicationRunner,
         target_year: int = 2024,
         draw_parameters: bool = True,
+        calibration: bool = True,
     ) -> None:
         self.seeds = [int(s) for s in seeds]
         self.runner = runner
@@ -172,7 +176,7 @@ class Evaluator:
             draw_parameters,
             target_year,
             trends,
-            Posterior.from_scenario(scenario),
+            Posterior.from_scenario(scenario) if calibration else None,
         )
 
     def run(
