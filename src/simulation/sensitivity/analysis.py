@@ -60,6 +60,7 @@ class Sensitivity:
     target_year: int
     ran_on: str = "this process"
     elapsed_seconds: float = float("nan")
+    screening_seconds: float = float("nan")  # of which the Morris stage
     stochastic: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -172,6 +173,7 @@ def run_sensitivity(
             return evaluate
 
         screening = morris_indices(inputs, model(inputs), trajectories, seed)
+        screening_seconds = time.perf_counter() - started
         chosen, indices = [], None
         if method == "sobol":
             chosen_names = most_influential(screening, top)
@@ -195,6 +197,7 @@ def run_sensitivity(
         target_year=target_year,
         ran_on=ran_on,
         elapsed_seconds=time.perf_counter() - started,
+        screening_seconds=screening_seconds,
         stochastic=stochastic_inputs(scenario),
     )
 

@@ -166,6 +166,37 @@ def sensitivity_chart(sensitivity: Sensitivity, rows: int = 10) -> Figure:
     return fig
 
 
+def sensitivity_conclusion(sensitivity: Sensitivity, leaders: int = 3) -> str:
+    """What the answer hinges on, in sentences written from the run's indices: per outcome
+    the leading inputs with their intervals, and how many inputs hardly matter."""
+    s = sensitivity
+    lines = []
+    for outcome in s.outcomes:
+        table = s.table(outcome)
+        words = _outcome_words(outcome)
+        if not (table["mu_star"] > 0).any():
+            lines.append(f"- **{words}** is the same in every sample: no input moves it here.")
+            continue
+        sobol = table["ST"].notna().any()
+        named = []
+        for _, row in table.head(leaders).iterrows():
+            if sobol and np.isfinite(row["ST"]):
+                named.append(
+                    f"{row['label']} (total index {row['ST']:.2f} ± {row['ST_conf']:.2f}, "
+                    f"first-order {row['S1']:.2f})"
+                )
+            else:
+                named.append(
+                    f"{row['label']} (μ* {row['mu_star']:.3g} ± {row['mu_star_conf']:.2g})"
+                )
+        small = int((table["mu_star"] < 0.05 * table["mu_star"].max()).sum())
+        lines.append(
+            f"- **{words}** hinges most on {'; then '.join(named)}. {small} of the "
+            f"{len(table)} inputs move it by less than a twentieth of the leading one's effect."
+        )
+    return "\n".join(lines)
+
+
 def _short(label: str, width: int = 48) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
@@ -227,6 +258,35 @@ def discovery_report(discovery: Discovery, run_id: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def discovery_conclusion(discovery: Discovery) -> str:
+    """The boxes as a planner reads them: which limits are the plan's to act on (a measure's
+    effect, which delivery and evaluation can raise or check) and which are not (the macro
+    path, the calibration)."""
+    d = discovery
+    if not d.boxes:
+        return (
+            f"The target is met in {d.share_met:.0%} of the {d.futures} futures, and no box of "
+            "inputs separates the futures that meet it from the others."
+        )
+    lines = [f"The target is met in {d.share_met:.0%} of the {d.futures} futures."]
+    for k, box in enumerate(d.boxes, start=1):
+        ours = [lim for lim in box.limits if lim.input.startswith("measures.")]
+        given = [lim for lim in box.limits if not lim.input.startswith("measures.")]
+        lines.append(f"\n**Box {k}**: {box.text()}.")
+        if ours:
+            lines.append(
+                "- In the plan's hands (what delivery must achieve and evaluation should "
+                "check): " + "; ".join(lim.text() for lim in ours) + "."
+            )
+        if given:
+            lines.append(
+                "- Outside them (to watch, and to prepare for when they turn out otherwise): "
+                + "; ".join(lim.text() for lim in given)
+                + "."
+            )
+    return "\n".join(lines)
+
+
 def peeling_chart(discovery: Discovery) -> Figure:
     """Each box's peeling trajectory: density against coverage, the chosen box marked,
     coloured by the number of restricted inputs."""
@@ -270,9 +330,11 @@ def units_table(discovery: Discovery) -> pd.DataFrame:
 
 __all__ = [
     "boxes_dict",
+    "discovery_conclusion",
     "discovery_report",
     "peeling_chart",
     "sensitivity_chart",
+    "sensitivity_conclusion",
     "sensitivity_dict",
     "sensitivity_report",
     "units_table",
