@@ -180,7 +180,10 @@ class Evaluator:
         )
 
     def run(
-        self, candidates: Sequence[tuple[Scenario, Outcomes | None]], replications: int
+        self,
+        candidates: Sequence[tuple[Scenario, Outcomes | None]],
+        replications: int,
+        description: str = "candidates",
     ) -> list[Outcomes]:
         """Bring every candidate to ``replications`` replications (running only those it
         lacks) in one batch of jobs; return their outcomes in the order given."""
@@ -192,7 +195,7 @@ class Evaluator:
             for i in range(len(outcomes), replications):
                 jobs.append(Job(i, self.seeds[i], payload=scenario))
                 owners.append(k)
-        results = self.runner.map(self.task, jobs, description="candidates") if jobs else []
+        results = self.runner.map(self.task, jobs, description=description) if jobs else []
         for k in range(len(done)):
             done[k].extend([r for r, owner in zip(results, owners, strict=True) if owner == k])
         return done

@@ -152,7 +152,7 @@ def run_sensitivity(
             calibration=False,
         )
 
-        def model(chosen: list[Uncertainty]):
+        def model(chosen: list[Uncertainty], stage: str):
             def evaluate(values: np.ndarray) -> dict[str, np.ndarray]:
                 nonlocal evaluations
                 evaluations += len(values)
@@ -161,9 +161,8 @@ def run_sensitivity(
                     (with_inputs(scenario, dict(zip(names_chosen, row, strict=True)), chosen), None)
                     for row in values
                 ]
-                found = [
-                    o.summary(evaluator.national) for o in evaluator.run(candidates, replications)
-                ]
+                done = evaluator.run(candidates, replications, description=stage)
+                found = [o.summary(evaluator.national) for o in done]
                 columns = ("p_target_met", "gap_mean", "share_under_line")
                 return {
                     name: np.array([f[c] for f in found])
@@ -172,13 +171,13 @@ def run_sensitivity(
 
             return evaluate
 
-        screening = morris_indices(inputs, model(inputs), trajectories, seed)
+        screening = morris_indices(inputs, model(inputs, "Morris samples"), trajectories, seed)
         screening_seconds = time.perf_counter() - started
         chosen, indices = [], None
         if method == "sobol":
             chosen_names = most_influential(screening, top)
             chosen = [u for u in inputs if u.name in chosen_names]
-            indices = sobol_indices(chosen, model(chosen), samples, seed)
+            indices = sobol_indices(chosen, model(chosen, "Sobol samples"), samples, seed)
         ran_on = runner.description
     return Sensitivity(
         scenario=scenario,
