@@ -82,3 +82,10 @@ def test_prim_recovers_a_planted_box():
     trajectory = box.trajectory
     assert trajectory["coverage"].is_monotonic_decreasing
     assert trajectory.loc[box.chosen_step, "density"] == box.density
+
+
+def test_prim_reports_no_box_where_the_outcome_is_noise():
+    rng = np.random.default_rng(5)
+    x = pd.DataFrame(rng.uniform(0, 1, (400, 6)), columns=[f"u{i}" for i in range(6)])
+    found = find_boxes(x, rng.random(len(x)) < 0.6, {})
+    assert found.boxes == []  # every restriction's gain is within chance (quasi-p > 0.05)

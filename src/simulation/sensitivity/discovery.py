@@ -7,8 +7,9 @@ Y %"). Of a box PRIM reports its **coverage** (the share of the futures meeting 
 that lie in it), **density** (the share of its futures meeting the target) and **mass** (the
 share of all futures in it); the peeling trajectory shows the trade-off between coverage and
 density, box by box. From each trajectory the box kept is the one of highest coverage whose
-density reaches ``min_density`` (the densest if none does); PRIM then looks for the next box
-among the futures left.
+density reaches ``min_density`` (the densest if none does), less any restriction whose
+quasi-p value (Bryant and Lempert 2010) says it gains no more density than chance would; PRIM
+then looks for the next box among the futures left.
 
 The table is the Monte Carlo's experiments table (:attr:`TargetTestResult.experiments`):
 every replication draws its own effects, calibration and macro path, so the inputs of the
@@ -32,6 +33,7 @@ from simulation.uncertainties import uncertainties
 PEEL_ALPHA = 0.05  # share of the futures peeled at each step (PRIM's default)
 MASS_MIN = 0.05  # smallest box: 5 % of the futures
 MIN_DENSITY = 0.8  # the box kept: the largest coverage where the target is met this often
+MAX_QUASI_P = 0.05  # a restriction less significant than this is dropped from the box
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Limit:
     unit: str
     low: float | None
     high: float | None
+    quasi_p: float = float("nan")  # of the restriction (one-sided binomial test)
 
     def text(self) -> str:
         """The limit in words, with its unit."""
@@ -63,7 +66,8 @@ class Box:
     mass: float
     limits: list[Limit]
     trajectory: pd.DataFrame  # coverage, density, mass, res_dim by peeling step
-    chosen_step: int
+    chosen_step: int  # the step kept from the trajectory
+    dropped: bool = False  # whether restrictions of that step were dropped as insignificant
 
     def text(self, outcome: str = "the target is met") -> str:
         """The box in plain language."""
@@ -111,6 +115,7 @@ def find_boxes(
     min_density: float | None = None,
     peel_alpha: float = PEEL_ALPHA,
     mass_min: float = MASS_MIN,
+    max_quasi_p: float = MAX_QUASI_P,
 ) -> Discovery:
     """Find up to ``boxes`` boxes of ``x`` (futures x inputs) where ``met`` is true.
 
@@ -129,6 +134,9 @@ def find_boxes(
         Default: :data:`MIN_DENSITY`, or halfway from the share of all futures meeting the
         target to certainty when that share already reaches it (a box must say more than
         "all futures").
+    max_quasi_p : float
+        A restriction of the kept box whose quasi-p value exceeds this is dropped (it does
+        not raise the density more than chance would).
     """
     met = np.asarray(met, dtype=bool)
     if min_density is None:
@@ -154,10 +162,11 @@ def find_boxes(
         trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].copy()
         step = _chosen_step(trajectory, min_density)
         box.select(step)
-        limits = _limits(box.box_lims[step], prim.box_init, about)
-        stats = trajectory.loc[step]
-        if found and (float(stats["density"]) < min_density or not limits):
-            break  # what is left holds no box worth reporting
+        kept, quasi_p = _significant(box, step, max_quasi_p)
+        limits = _limits(box.box_lims[kept], prim.box_init, about, quasi_p)
+        stats = box.peeling_trajectory.loc[kept]
+        if not limits or (found and float(stats["density"]) < min_density):
+            break  # no restriction stands out from chance: no (further) box to report
         found.append(
             Box(
                 coverage=float(stats["coverage"]),
@@ -166,6 +175,7 @@ def find_boxes(
                 limits=limits,
                 trajectory=trajectory,
                 chosen_step=int(step),
+                dropped=int(stats["res_dim"]) < int(trajectory.loc[step, "res_dim"]),
             )
         )
     return Discovery(
@@ -224,6 +234,27 @@ def _prim():
     return Prim
 
 
+def _significant(box, step: int, max_quasi_p: float) -> tuple[int, dict[str, float]]:
+    """Drop, one by one, the box's restrictions whose quasi-p value (Bryant and Lempert
+    2010: a one-sided binomial test of the density gained by the restriction) exceeds
+    ``max_quasi_p``, the least significant first; return the box's final step on the
+    trajectory and each kept restriction's quasi-p value."""
+    current = step
+    while True:
+        values = {
+            name: max(v for v in pair if v >= 0)
+            for name, pair in box.p_values[current].items()
+            if any(v >= 0 for v in pair)
+        }
+        worst = max(values, key=values.get, default=None)
+        if worst is None or values[worst] <= max_quasi_p:
+            return current, values
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            box.drop_restriction(worst, current)
+        current = len(box.peeling_trajectory) - 1
+
+
 def _chosen_step(trajectory: pd.DataFrame, min_density: float) -> int:
     dense = trajectory[trajectory["density"] >= min_density]
     if dense.empty:
@@ -232,7 +263,10 @@ def _chosen_step(trajectory: pd.DataFrame, min_density: float) -> int:
 
 
 def _limits(
-    lims: pd.DataFrame, initial: pd.DataFrame, about: Mapping[str, tuple[str, str]]
+    lims: pd.DataFrame,
+    initial: pd.DataFrame,
+    about: Mapping[str, tuple[str, str]],
+    quasi_p: Mapping[str, float],
 ) -> list[Limit]:
     """The restricted inputs of a box (limits that moved from the whole data's)."""
     found = []
@@ -249,6 +283,7 @@ def _limits(
                     unit=unit,
                     low=low if moved_low else None,
                     high=high if moved_high else None,
+                    quasi_p=float(quasi_p.get(column, np.nan)),
                 )
             )
     return found

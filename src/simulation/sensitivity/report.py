@@ -229,6 +229,7 @@ def boxes_dict(discovery: Discovery, run_id: str | None) -> dict[str, Any]:
                         "unit": limit.unit,
                         "low": limit.low,
                         "high": limit.high,
+                        "quasi_p": _plain(limit.quasi_p),
                     }
                     for limit in box.limits
                 ],
@@ -247,7 +248,10 @@ def discovery_report(discovery: Discovery, run_id: str | None = None) -> str:
         f"and {len(d.inputs)} inputs; the target is met in {d.share_met:.0%} of all futures."
     ]
     if not d.boxes:
-        lines.append("No box of inputs was found.")
+        lines.append(
+            "No box of inputs stands out: no restriction raises the share of futures meeting "
+            "the target more than chance would."
+        )
     for k, box in enumerate(d.boxes, start=1):
         lines.append(
             f"Box {k} (coverage {box.coverage:.0%}, density {box.density:.0%}, "
@@ -288,8 +292,8 @@ def discovery_conclusion(discovery: Discovery) -> str:
 
 
 def peeling_chart(discovery: Discovery) -> Figure:
-    """Each box's peeling trajectory: density against coverage, the chosen box marked,
-    coloured by the number of restricted inputs."""
+    """Each box's peeling trajectory: density against coverage, coloured by the number of
+    restricted inputs, and the box kept (its insignificant restrictions dropped) marked."""
     fig, ax = figure((7, 4.5))
     for k, box in enumerate(discovery.boxes, start=1):
         t = box.trajectory
@@ -297,10 +301,9 @@ def peeling_chart(discovery: Discovery) -> Figure:
         points = ax.scatter(
             t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=18, zorder=2
         )
-        chosen = t.loc[box.chosen_step]
         ax.scatter(
-            [chosen["coverage"]],
-            [chosen["density"]],
+            [box.coverage],
+            [box.density],
             marker="*",
             s=200,
             color=PALETTE[(k + 2) % len(PALETTE)],
