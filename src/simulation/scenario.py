@@ -141,6 +141,10 @@ class Parameter:
     distribution: str = DEFAULT_DISTRIBUTION
     cumulative: bool = False
 
+    def fixed(self, value: float) -> Parameter:
+        """The parameter set to ``value``, its range cleared (a value set is not drawn)."""
+        return dataclasses.replace(self, value=float(value), central=None, low=None, high=None)
+
     def at(self, year: int) -> Any:
         """Return the value for ``year`` (the scalar value when the parameter is not yearly)."""
         if self.values is not None:
@@ -300,10 +304,26 @@ class Scenario:
             if key not in parameters:
                 raise KeyError(f"with_values: {section}.{key} is not a parameter of {self.name!r}")
             # A value set here is fixed: it replaces any range the file gave.
-            parameters[key] = dataclasses.replace(
-                parameters[key], value=float(value), central=None, low=None, high=None
-            )
+            parameters[key] = parameters[key].fixed(value)
         return dataclasses.replace(self, **{section: parameters})
+
+    def with_value(self, address: str, value: float) -> Scenario:
+        """Return the scenario with the parameter at ``address`` fixed at ``value``.
+
+        ``address`` names a section's parameter (``shocks.illness_rate``, as
+        :meth:`with_values`) or a lever's (``measures.skills_training.effects.wage``,
+        ``measures.facilities.take_up``): the addresses of :mod:`simulation.uncertainties`.
+        """
+        section, *rest = address.split(".")
+        if section != "measures":
+            if len(rest) != 1:
+                raise KeyError(f"with_value: {address!r} is not section.parameter")
+            return self.with_values(section, **{rest[0]: value})
+        if len(rest) < 2 or rest[0] not in self.levers:
+            raise KeyError(f"with_value: {address!r} names no lever of {self.name!r}")
+        levers = dict(self.levers)
+        levers[rest[0]] = _fixed_at(levers[rest[0]], rest[1:], value, address)
+        return dataclasses.replace(self, levers=levers)
 
     def without_shocks(self) -> Scenario:
         """The scenario with no new shock: every shock rate and the price volatility at 0
@@ -373,6 +393,27 @@ class Scenario:
                     cost = units * m.unit_cost.value
                 rows.append((name, year, cost))
         return pd.DataFrame(rows, columns=["measure", "year", "cost_yuan"])
+
+
+def _fixed_at(node: Any, path: list[str], value: float, address: str) -> Any:
+    """``node`` (a lever, a dict of parameters) with the parameter at ``path`` fixed."""
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        if head not in node:
+            raise KeyError(f"with_value: {address!r}: no {head!r}")
+        child = node[head]
+        fixed = child.fixed(value) if not rest else _fixed_at(child, rest, value, address)
+        return {**node, head: fixed}
+    if not hasattr(node, head) and head in getattr(node, "extra", {}):  # a lever's own
+        return dataclasses.replace(node, extra=_fixed_at(node.extra, path, value, address))
+    child = getattr(node, head, None)
+    if child is None:
+        raise KeyError(f"with_value: {address!r}: no {head!r}")
+    if not rest:
+        if not isinstance(child, Parameter):
+            raise KeyError(f"with_value: {address!r} is not a parameter")
+        return dataclasses.replace(node, **{head: child.fixed(value)})
+    return dataclasses.replace(node, **{head: _fixed_at(child, rest, value, address)})
 
 
 # ----------------------------------------------------------------------------------------

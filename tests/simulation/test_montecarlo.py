@@ -247,6 +247,30 @@ def test_summary_json_has_the_fields_planners_read(target_result, tmp_path):
     assert set(summary["attribution"]["by_measure"]) >= {"total"}
 
 
+def test_experiments_table_holds_every_drawn_input_and_outcome(target_result):
+    from simulation.uncertainties import uncertainties
+
+    table = target_result.experiments
+    assert len(table) == target_result.replications
+    assert list(table["replication"]) == list(range(target_result.replications))
+    # Every uncertain effect the scenario declares, as drawn by each replication.
+    drawn = [u.name for u in uncertainties(target_result.scenario) if u.name.startswith("meas")]
+    for name in drawn:
+        lever, source = name.split(".")[1], name.split(".")[3]
+        expected = [r.parameters[f"{lever}.{source}"] for r in target_result.results]
+        assert table[name].tolist() == expected
+        assert table[name].nunique() == target_result.replications  # drawn, not central
+    assert table["calibration.shift_persistence"].nunique() == target_result.replications
+    assert {"macro.common_growth_percent", "macro.national_growth_percent"} <= set(table)
+    assert table["gap"].to_numpy() == pytest.approx(target_result.target_gap.to_numpy())
+    assert table["target_met"].tolist() == (target_result.target_gap > 0).tolist()
+    assert table["ratio"].to_numpy() == pytest.approx(
+        (table["yunnan"] / table["national"]).to_numpy()
+    )
+    assert table["cost_yuan"].mean() == pytest.approx(target_result.total_cost, rel=1e-9)
+    assert target_result.p_target_met == table["target_met"].mean()
+
+
 # --- comparison and record -------------------------------------------------------------------
 
 
@@ -285,7 +309,14 @@ def test_run_record_traces_scenario_seeds_data_and_code(target_result, tmp_path)
     import mlflow
 
     files, run_id = record_target_test(target_result, tmp_path, data_fingerprint="abc123")
-    assert {f.name for f in files} >= {"summary.json", "fan_chart.png", "attribution.png"}
+    assert {f.name for f in files} >= {
+        "summary.json",
+        "experiments.parquet",
+        "fan_chart.png",
+        "attribution.png",
+    }
+    parquet = pd.read_parquet(tmp_path / "experiments.parquet")
+    pd.testing.assert_frame_equal(parquet, target_result.experiments, check_dtype=False)
     run = mlflow.get_run(run_id)
     scenario_file = SCENARIOS / "action_plan.yaml"
     assert run.data.params["scenario_sha256.action_plan.yaml"] == file_fingerprint(scenario_file)
@@ -293,7 +324,8 @@ def test_run_record_traces_scenario_seeds_data_and_code(target_result, tmp_path)
     assert run.data.params["code_version"] == code_version()
     assert run.data.metrics["p_target_met"] == target_result.p_target_met
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run_id)}
-    assert {"summary.json", "fan_chart.png", "seeds.json", "scenario"} <= artifacts
+    assert {"summary.json", "experiments.parquet", "fan_chart.png", "seeds.json"} <= artifacts
+    assert "scenario" in artifacts
 
 
 def test_attribution_summary_of_known_contributions():

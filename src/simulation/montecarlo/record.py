@@ -1,4 +1,5 @@
-"""A target test's run record: ``summary.json`` and the plots written, the run logged to MLflow.
+"""A target test's run record: ``summary.json``, ``experiments.parquet`` and the plots written,
+the run logged to MLflow.
 
 The one Monte Carlo module that talks to the tracking layer (:mod:`forecast.tracking`); what a
 target test logs (its parameters, metrics, tags and files) is decided here, how MLflow stores
@@ -18,7 +19,7 @@ from pathlib import Path
 from forecast import tracking
 from forecast.outputs import MANIFEST, output_folder
 from simulation.montecarlo.plots import save_plots
-from simulation.montecarlo.summary import validation_summary, write_summary
+from simulation.montecarlo.summary import validation_summary, write_experiments, write_summary
 from simulation.montecarlo.target import TargetTestResult
 from simulation.montecarlo.validation import Validation, series_scores
 
@@ -70,7 +71,8 @@ def record_target_test(
     experiment: str = "simulation-target-test",
     params: dict[str, object] | None = None,
 ) -> tuple[list[Path], str]:
-    """Write ``summary.json``, the plots and ``manifest.json`` into ``out_dir`` as a whole, and
+    """Write ``summary.json``, ``experiments.parquet``, the plots and ``manifest.json`` into
+    ``out_dir`` as a whole, and
     record the run in MLflow.
 
     Returns
@@ -81,7 +83,11 @@ def record_target_test(
     out_dir = Path(out_dir)
     scenario_file = result.scenario_path or getattr(result.scenario, "path", None)
     with output_folder(out_dir, legacy=TARGET_TEST_FILES) as staging:
-        files = [write_summary(result, staging), *save_plots(result, staging)]
+        files = [
+            write_summary(result, staging),
+            write_experiments(result, staging),
+            *save_plots(result, staging),
+        ]
         run_id = tracking.log_simulation_run(
             experiment_name=experiment,
             run_name=f"{result.name}-R{result.replications}-s{result.seed}",

@@ -124,6 +124,16 @@ def write_summary(result: TargetTestResult, out_dir: str | Path) -> Path:
     return path
 
 
+def write_experiments(result: TargetTestResult, out_dir: str | Path) -> Path:
+    """Write the experiments table (:attr:`TargetTestResult.experiments`) as
+    ``experiments.parquet`` into ``out_dir`` (created) and return its path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "experiments.parquet"
+    result.experiments.to_parquet(path, index=False)
+    return path
+
+
 def _records(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     return {str(index): {k: _number(v) for k, v in row.items()} for index, row in frame.iterrows()}
 
@@ -170,4 +180,4 @@ def _rows(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
-__all__ = ["summary_dict", "validation_summary", "write_summary"]
+__all__ = ["summary_dict", "validation_summary", "write_experiments", "write_summary"]

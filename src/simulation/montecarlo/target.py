@@ -55,6 +55,13 @@ MONITORING_COLUMNS: tuple[str, ...] = (
     "mean_detection_delay_months",
 )
 
+# The macro path of a replication in the experiments table: name -> (unit, what it is).
+MACRO_SUMMARY: dict[str, tuple[str, str]] = {
+    "macro.common_growth_percent": ("percent a year", "national rural income growth"),
+    "macro.yunnan_growth_percent": ("percent a year", "Yunnan's trend growth"),
+    "macro.national_growth_percent": ("percent a year", "the national target's growth"),
+}
+
 
 @dataclass(frozen=True)
 class ReplicationOutcome:
@@ -381,6 +388,62 @@ class TargetTestResult:
         national = self.national[self.target_year].to_numpy()
         return county_answers(self.results, national, self.target_year, by="group")
 
+    @cached_property
+    def experiments(self) -> pd.DataFrame:
+        """The Monte Carlo's raw result: one row per replication with every input it drew and
+        every outcome in the target year.
+
+        Columns: ``scenario``, ``replication``, ``seed``, ``target_year``; the inputs, named
+        by their address (:mod:`simulation.uncertainties`): each effect drawn
+        (``measures.<lever>.effects.<source>``), the calibration draw (``calibration.*``,
+        shifts and persistence), the shock settings (``shocks.*``), the households' own trend
+        (``trend.<year>``, log growth) and the macro path's summary (``macro.*_percent``: the
+        common rural, Yunnan and national growth, mean percent a year from the as-of year to
+        the target year); the outcomes: ``yunnan`` and ``national`` (yuan per person),
+        ``gap``, ``ratio``, ``target_met``, ``cost_yuan`` (public spending up to the target
+        year) and ``share_under_line`` (share of people under the monitoring line).
+        """
+        year, levers = self.target_year, set(self.scenario.levers)
+        rows = []
+        for r in self.results:
+            inputs = {}
+            for key, value in r.parameters.items():
+                lever, _, rest = key.partition(".")
+                inputs[f"measures.{lever}.effects.{rest}" if lever in levers else key] = value
+            rows.append(inputs)
+        table = pd.DataFrame(rows)
+        table.insert(0, "scenario", self.name)
+        table.insert(1, "replication", np.arange(self.replications))
+        table.insert(2, "seed", np.asarray(self.seeds, dtype=np.uint64))
+        table.insert(3, "target_year", year)
+        table = table.join(self._macro_summary())
+        cost = self.cost[self.cost["year"] <= year].groupby("replication")["cost_yuan"].sum()
+        outcomes = {
+            "yunnan": self.yunnan[year].to_numpy(),
+            "national": self.national[year].to_numpy(),
+            "gap": self.gap[year].to_numpy(),
+            "ratio": self.ratio[year].to_numpy(),
+            "target_met": self.gap[year].to_numpy() > 0,
+            "cost_yuan": cost.reindex(range(self.replications), fill_value=0.0).to_numpy(),
+            "share_under_line": self._by_year("share_people_under_line")[year].to_numpy(),
+        }
+        return table.assign(**outcomes)
+
+    def _macro_summary(self) -> pd.DataFrame:
+        """Each replication's macro path in three numbers: mean growth, percent a year."""
+        if self.macro is None:
+            return pd.DataFrame(index=range(self.replications))
+        years = [y for y in self.years if y in self.macro.common.columns]
+        national = np.log(self.national[self.target_year].to_numpy())
+        start = np.log(float(self.observed["national"].iloc[-1]))
+        span = self.target_year - int(self.observed["national"].index[-1])
+        growth = {
+            "macro.common_growth_percent": self.macro.common[years].mean(axis=1).to_numpy(),
+            "macro.yunnan_growth_percent": self.macro.yunnan_trend[years].mean(axis=1).to_numpy(),
+            "macro.national_growth_percent": (national - start) / span,
+        }
+        return pd.DataFrame({k: 100 * np.expm1(v) for k, v in growth.items()})
+
     # --- the answer -------------------------------------------------------------------------
 
     @property
@@ -390,8 +453,9 @@ class TargetTestResult:
 
     @property
     def p_target_met(self) -> float:
-        """Probability that Yunnan's target-year mean exceeds the national one."""
-        return float((self.target_gap > 0).mean())
+        """Probability that Yunnan's target-year mean exceeds the national one (the share of
+        the experiments whose target is met)."""
+        return float(self.experiments["target_met"].mean())
 
     @property
     def p_target_met_std_error(self) -> float:
@@ -615,6 +679,7 @@ class TargetTestResult:
 
 __all__ = [
     "INCOME_COLUMNS",
+    "MACRO_SUMMARY",
     "REACH_WARNING",
     "SOURCES",
     "ReplicationOutcome",

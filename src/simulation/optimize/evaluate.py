@@ -151,6 +151,9 @@ class Evaluator:
     target_year : int
     draw_parameters : bool
         Draw effect sizes (True) or use central values.
+    calibration : bool
+        Draw each replication's source shifts from the calibration posterior (True) or keep
+        each candidate's own values (False: a sensitivity sample sets them).
     """
 
     def __init__(
@@ -161,6 +164,7 @@ class Evaluator:
         runner: ReplicationRunner,
         target_year: int = 2024,
         draw_parameters: bool = True,
+        calibration: bool = True,
     ) -> None:
         self.seeds = [int(s) for s in seeds]
         self.runner = runner
@@ -172,11 +176,14 @@ class Evaluator:
             draw_parameters,
             target_year,
             trends,
-            Posterior.from_scenario(scenario),
+            Posterior.from_scenario(scenario) if calibration else None,
         )
 
     def run(
-        self, candidates: Sequence[tuple[Scenario, Outcomes | None]], replications: int
+        self,
+        candidates: Sequence[tuple[Scenario, Outcomes | None]],
+        replications: int,
+        description: str = "candidates",
     ) -> list[Outcomes]:
         """Bring every candidate to ``replications`` replications (running only those it
         lacks) in one batch of jobs; return their outcomes in the order given."""
@@ -188,7 +195,7 @@ class Evaluator:
             for i in range(len(outcomes), replications):
                 jobs.append(Job(i, self.seeds[i], payload=scenario))
                 owners.append(k)
-        results = self.runner.map(self.task, jobs, description="candidates") if jobs else []
+        results = self.runner.map(self.task, jobs, description=description) if jobs else []
         for k in range(len(done)):
             done[k].extend([r for r, owner in zip(results, owners, strict=True) if owner == k])
         return done

@@ -709,3 +709,203 @@ def optimize(
     click.echo(optimization_report(opt, run_id))
     click.echo(f"\nwrote {', '.join(str(f) for f in files)}")
     click.echo(f"MLflow run {run_id} (experiment simulation-optimize)")
+
+
+# --- what the answer hinges on: sensitivity and discovery (simulation.sensitivity) ----------
+
+
+@simulate.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--method",
+    type=click.Choice(["morris", "sobol"]),
+    default="morris",
+    show_default=True,
+    help="morris: screen every uncertain input; sobol: screen, then first-order and total "
+    "indices of the --top inputs.",
+)
+@click.option(
+    "--trajectories",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Morris trajectories (each moves every input once).",
+)
+@click.option(
+    "--top", default=8, show_default=True, type=click.IntRange(min=1), help="Inputs for Sobol."
+)
+@click.option(
+    "--samples",
+    default=32,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Sobol base sample (a power of two): samples x (top + 2) runs.",
+)
+@click.option(
+    "--replications",
+    default=8,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Replications per sample, on the same seeds for every sample.",
+)
+@population_options()
+@click.option("--seed", default=1, show_default=True, help="Seed of replications and designs.")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder of the files written.")
+@runner_options
+def sensitivity(
+    scenario,
+    method,
+    trajectories,
+    top,
+    samples,
+    replications,
+    households,
+    full,
+    panel,
+    panel_seed,
+    as_of,
+    seed,
+    out,
+    workers,
+    scheduler,
+) -> None:
+    """Rank SCENARIO's uncertain inputs (every range of its YAML and the calibration
+    posterior) by their effect on P(target), the 2024 gap and the share under the line:
+    report, sensitivity.json/.csv/.png, MLflow record."""
+    (spec,) = read_scenarios([scenario])
+    # lazy: keeps zengshou --help fast
+    from forecast.provenance import population_fingerprint
+    from simulation.sensitivity.analysis import run_sensitivity
+    from simulation.sensitivity.record import SENSITIVITY_EXPERIMENT, record_sensitivity
+    from simulation.sensitivity.report import sensitivity_report
+
+    if method == "sobol" and samples & (samples - 1):
+        raise click.BadParameter(f"{samples} is not a power of two", param_hint="--samples")
+    open_store()
+    population = load_population(None if full else households, panel, panel_seed, as_of)
+    try:
+        found = run_sensitivity(
+            spec,
+            population,
+            method,
+            trajectories=trajectories,
+            top=top,
+            samples=samples,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            progress=_show_progress(),
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    files, run_id = record_sensitivity(
+        found,
+        _out_dir(out, f"sensitivity-{spec.name}"),
+        data_fingerprint=population_fingerprint(population),
+        params={"workers": workers, "panel_seed": panel_seed},
+    )
+    click.echo(sensitivity_report(found))
+    click.echo(f"\nwrote {', '.join(str(f) for f in files)}")
+    click.echo(f"MLflow run {run_id} (experiment {SENSITIVITY_EXPERIMENT})")
+
+
+@simulate.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--experiments",
+    "experiments_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="An experiments.parquet of a target test of SCENARIO to read instead of a new run.",
+)
+@click.option(
+    "--replications",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=20),
+    help="Futures of the new run (one replication each).",
+)
+@click.option(
+    "--boxes", default=2, show_default=True, type=click.IntRange(min=1), help="At most this many."
+)
+@click.option(
+    "--min-density",
+    default=None,
+    type=click.FloatRange(0, 1),
+    help="The box kept from each peeling trajectory: the largest coverage at this density "
+    "[default: 0.8, or halfway to 1 from the share of futures meeting the target when that "
+    "share is higher].",
+)
+@population_options()
+@click.option("--seed", default=1, show_default=True, help="Seed of the replications.")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder of the files written.")
+@runner_options
+def discover(
+    scenario,
+    experiments_file,
+    replications,
+    boxes,
+    min_density,
+    households,
+    full,
+    panel,
+    panel_seed,
+    as_of,
+    seed,
+    out,
+    workers,
+    scheduler,
+) -> None:
+    """Find the boxes of inputs in which SCENARIO meets the 2024 target (PRIM), with their
+    coverage and density, in plain language: report, boxes.json, peeling.png, MLflow record."""
+    (spec,) = read_scenarios([scenario])
+    # lazy: keeps zengshou --help fast
+    import pandas as pd
+
+    from forecast.provenance import file_fingerprint, population_fingerprint
+    from simulation.montecarlo import TargetTest
+    from simulation.sensitivity.discovery import discover as find
+    from simulation.sensitivity.record import DISCOVERY_EXPERIMENT, record_discovery
+    from simulation.sensitivity.report import discovery_report
+
+    open_store()
+    seeds, own, households_used = [], None, None
+    if experiments_file:
+        try:
+            table = pd.read_parquet(experiments_file)
+        except Exception as error:  # not Parquet, unreadable
+            raise click.ClickException(
+                f"{experiments_file}: not a Parquet table ({error})"
+            ) from error
+        if "scenario" in table and set(table["scenario"].astype(str)) != {spec.name}:
+            names = sorted(set(table["scenario"].astype(str)))
+            raise click.ClickException(
+                f"{experiments_file}: scenario: holds {names}, not {spec.name!r}"
+            )
+        fingerprint, source = file_fingerprint(experiments_file), str(experiments_file)
+        seeds = [int(s) for s in table.get("seed", [])]
+    else:
+        population = load_population(None if full else households, panel, panel_seed, as_of)
+        result = TargetTest(spec, replications, seed, attribution_replications=0).run(
+            population, workers=workers, scheduler=scheduler, progress=_show_progress()
+        )
+        table = own = result.experiments
+        seeds, households_used = result.seeds, result.households
+        fingerprint, source = population_fingerprint(population), "its own target test"
+    try:
+        found = find(table, spec, boxes=boxes, min_density=min_density)
+    except ValueError as error:
+        raise click.ClickException(f"{experiments_file or 'experiments'}: {error}") from error
+    found.households, found.seed, found.experiments_source = households_used, seed, source
+    files, run_id = record_discovery(
+        found,
+        _out_dir(out, f"discover-{spec.name}"),
+        scenario_file=scenario,
+        experiments=own,
+        seeds=seeds,
+        data_fingerprint=fingerprint,
+        params={"workers": workers, "panel_seed": panel_seed},
+    )
+    click.echo(discovery_report(found))
+    click.echo(f"\nwrote {', '.join(str(f) for f in files)}")
+    click.echo(f"MLflow run {run_id} (experiment {DISCOVERY_EXPERIMENT})")
