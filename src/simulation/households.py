@@ -93,6 +93,8 @@ class HouseholdBlock:
         self.n = n
         # Threads stepping the households' own dynamics (the same result for any number).
         self.threads = parallel.threads_for(n)
+        if self.threads > 1:
+            parallel.reuse_freed_memory()
         # State that moves is copied: the columns may be the population's own arrays.
         self.labour_force = np.array(columns["labour_force"], copy=True)
         self.household_type = np.array(columns["household_type"], dtype=np.int8, copy=True)

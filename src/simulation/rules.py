@@ -265,20 +265,18 @@ def weight_before(group: np.ndarray, key: np.ndarray, weight: np.ndarray, mask: 
     idx = np.flatnonzero(mask)
     if not len(idx):
         return np.full(len(key), np.inf)
-    # Sort by key, then stably by group: a radix sort of small integers keeps each group's
-    # units in key order, twice as fast as one stable sort of a combined float key. Keys
-    # are distinct draws, so the first sort's order does not depend on its algorithm.
-    order = idx[np.argsort(key[idx])]
-    groups = group[order]
-    if groups.max() < np.iinfo(np.int16).max:
-        groups = groups.astype(np.int16)
-    order = order[np.argsort(groups, kind="stable")]
+    k, g = key[idx], group[idx]
+    # One sort of a combined key (groups apart by more than the keys' span). The keys are
+    # continuous draws, so no two are equal and the order does not depend on the algorithm.
+    low = float(k.min())
+    span = float(k.max()) - low + 1.0
+    perm = np.argsort(g * span + (k - low))
+    order, g = idx[perm], g[perm]
     w = weight[order]
     cum = np.cumsum(w)
-    g = group[order]
     counts = np.bincount(g)
     first = (np.cumsum(counts) - counts)[g]  # each unit's group's first position
-    before_group = np.where(first > 0, cum[first - 1], 0.0)
+    before_group = np.concatenate(([0.0], cum))[first]
     out = np.full(len(key), np.inf)
     out[order] = cum - before_group - 0.5 * w
     return out

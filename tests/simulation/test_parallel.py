@@ -19,10 +19,20 @@ def test_threads_change_nothing_in_a_replication(action_plan, population, monkey
     monkeypatch.setattr(parallel, "MIN_PER_THREAD", 500)
     monkeypatch.setattr(parallel, "ALIGN", 256)
     monkeypatch.setenv(parallel.THREADS_SETTING, "3")
+    monkeypatch.setattr(parallel, "reuse_freed_memory", lambda: False)  # not for pytest
     assert parallel.threads_for(population.size) == 3
     threaded = simulate(action_plan, population, seed=3, months=14)
     pd.testing.assert_frame_equal(threaded.monthly, serial.monthly, check_exact=True)
     pd.testing.assert_frame_equal(threaded.annual, serial.annual, check_exact=True)
+
+
+def test_freed_memory_is_kept_for_reuse_in_a_fresh_process():
+    import subprocess
+    import sys
+
+    code = "from simulation import parallel; print(parallel.reuse_freed_memory())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
 
 
 def test_an_error_in_a_thread_reaches_the_caller():
