@@ -83,6 +83,12 @@ def write_fixture(
     # economy (tests/simulation/test_institutions.py shows what those change).
     for switch in AGENT_SWITCHES:
         catalogue["agents"][switch]["value"] = 0
+    # With the mechanisms off their ranged parameters are inert: fixed at their centre, so
+    # the fixture's only uncertain inputs are its two levers' effects.
+    for entry in [*catalogue["agents"].values(), catalogue["monitoring"]["caseload_standard"]]:
+        if isinstance(entry, dict) and "central" in entry:
+            entry["value"] = entry.pop("central")
+            del entry["low"], entry["high"]
     (folder / "measures.yaml").write_text(yaml.safe_dump(catalogue, allow_unicode=True))
     calibration = yaml.safe_load((SCENARIOS / "calibration.yaml").read_text(encoding="utf-8"))
     calibration["wage_drift_shift"]["value"] = -0.3
