@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -92,29 +90,10 @@ def page_loads(settings, repeat: int) -> None:
     """Open every page ``repeat`` times in chromium and print the load times."""
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    env = os.environ | settings.to_environment()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "zengshou.app.server:asgi_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    from zengshou.app.launch import start_app
+
+    server, port = start_app(os.environ | settings.to_environment())
     try:
-        _wait_for(port)
         times: dict[str, list[float]] = {name: [] for name in PAGES}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -174,23 +153,6 @@ def full_run(settings) -> None:
         f"full run: {settings.replications} replications of {settings.households:,} households "
         f"({settings.workers} worker(s)): {status['state']} in {elapsed:.0f} s"
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(port: int, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("the app did not start")
 
 
 if __name__ == "__main__":

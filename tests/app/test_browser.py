@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import csv
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from forecast.paths import project_root
+from zengshou.app.launch import start_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -38,12 +35,6 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -63,27 +54,9 @@ def app(tmp_path_factory):
     }
     registered = threading.Thread(target=_register_model, args=(uri,))
     registered.start()  # while the server starts
-    port = free_port()
     log = (work / "app.log").open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "zengshou.app.server:asgi_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=project_root(),
-    )
+    server, port = start_app(env, output=log, seconds=60)
     try:
-        _wait_for(port, server)
         yield {
             "url": f"http://127.0.0.1:{port}",
             "log": work / "app.log",
@@ -102,19 +75,6 @@ def _register_model(uri: str) -> None:
     from zengshou.workflows import train_and_register
 
     train_and_register(synthesize_panel(400, seed=5, as_of=2022), random_state=0)
-
-
-def _wait_for(port: int, server: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("the app exited while starting")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("the app did not start")
 
 
 @pytest.fixture(scope="module")
