@@ -1,8 +1,9 @@
-"""The Mesa agents of the province: counties, villages and the monitoring system.
+"""The Mesa agents of the province: counties and the monitoring system; and its villages.
 
 Households are not agents here: their state lives in arrays (:mod:`simulation.households`),
 stepped at once by the vectorised backend or one agent each by the reference backend
-(:mod:`simulation.reference`).
+(:mod:`simulation.reference`). Villages, as many and as uniform, are arrays too
+(:class:`Villages`).
 """
 
 from __future__ import annotations
@@ -131,30 +132,49 @@ class County(mesa.Agent):
         self.chosen.append(job.within_limits(self.index, picked, job.uniform[picked]))
 
 
-class Village(mesa.Agent):
-    """An administrative village (行政村): collective economy and what levers marked it."""
+class Villages:
+    """The administrative villages (行政村) of the sample, as arrays (one entry per village).
 
-    def __init__(self, model: Province, index: int, code: str, households: float):
-        super().__init__(model)
-        self.index = index  # position in the model's village arrays
-        self.code = code
-        self.households = households  # weighted alleviated households in the sample village
-        self.marks: set[str] = set()  # e.g. a tourism village (declared by the lever's YAML)
-        self.levers: dict[str, int] = {}  # lever -> month its effect ends in this village
+    Like households, villages are too many to be Mesa agents cheaply (about 10,000 in a
+    20,000-household sample, 17,000 at full scale) and are always acted on together: the
+    counties choose among them, levers mark them. Their collective economy is
+    :class:`simulation.institutions.VillageEconomy`.
 
-    def represents(self) -> float:
-        """Real villages this sampled village stands for."""
-        per_village = self.model.spec.province["households_per_village"].value
-        return self.households / per_village
+    Parameters
+    ----------
+    codes : array of str
+        Village codes.
+    households : np.ndarray
+        Weighted alleviated households in each sampled village.
+    per_village : float
+        Alleviated households in a real village (the province's average).
+    """
 
-    @property
-    def collective_income(self) -> float:
-        """This year's collective income (yuan), from the villages' economy."""
-        return float(self.model.village_economy.income[self.index])
+    def __init__(self, codes: np.ndarray, households: np.ndarray, per_village: float) -> None:
+        self.codes = codes
+        self.households = households
+        self.represents = households / per_village  # real villages each one stands for
+        # e.g. a tourism village (declared by the lever's YAML)
+        self.marked = {mark: np.zeros(len(codes), dtype=bool) for mark in rules.MARKS}
+        self._holding_until: dict[str, np.ndarray] = {}  # lever -> month its effect ends
 
-    def top_up(self, minimum: float) -> float:
-        """Yuan that raise this year's collective income to the minimum (paid every year)."""
-        return max(minimum - self.collective_income, 0.0)
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def free_of(self, lever: str, month: int) -> np.ndarray:
+        """Mask of villages whose effect of ``lever`` has ended by ``month`` (or never held)."""
+        until = self._holding_until.get(lever)
+        return np.ones(len(self), dtype=bool) if until is None else until <= month
+
+    def hold(self, lever: str, chosen: np.ndarray, last_month: int) -> None:
+        """Villages ``chosen`` hold ``lever`` until ``last_month`` (not chosen again before)."""
+        until = self._holding_until.setdefault(lever, np.full(len(self), -1, dtype=np.int64))
+        until[chosen] = last_month
+
+    def mark(self, chosen: np.ndarray, marks: tuple[str, ...]) -> None:
+        """Give villages ``chosen`` the ``marks`` (for good: a tourism village stays one)."""
+        for mark in marks:
+            self.marked[mark][chosen] = True
 
 
 class MonitoringSystem(mesa.Agent):

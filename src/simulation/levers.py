@@ -127,7 +127,7 @@ class VillageLever:
         has_eligible = np.bincount(
             a.state["village"], weights=a.weight * a.eligible, minlength=len(uniform)
         )
-        free = np.array([v.levers.get(measure.name, -1) <= a.start_month for v in villages])
+        free = villages.free_of(measure.name, a.start_month)
         available = (has_eligible > 0) & free
         weight_v = np.bincount(a.state["village"], weights=a.weight, minlength=len(uniform))
         share_available = float(weight_v[available].sum() / weight_v.sum())
@@ -137,7 +137,7 @@ class VillageLever:
         rank = None
         if budget is not None:
             county = model.population.village_county
-            rank = rules.weight_before(county, uniform, model.village_represents, available)
+            rank = rules.weight_before(county, uniform, model.villages.represents, available)
         job = AllocationRound(
             measure,
             year,
@@ -148,7 +148,7 @@ class VillageLever:
             0.0,
             0.0,
             budget=budget,
-            unit_weight=model.village_represents,
+            unit_weight=model.villages.represents,
             rank=rank,
         )
         model.agents_by_type[County].do("choose_villages", job)
@@ -157,20 +157,19 @@ class VillageLever:
         county_of = model.population.village_county[chosen]
         model.budgets.pay_deferred(
             measure,
-            np.bincount(county_of, model.village_represents[chosen], len(model.counties)),
+            np.bincount(county_of, model.villages.represents[chosen], len(model.counties)),
         )
         members = np.zeros(len(villages), dtype=bool)
         members[chosen] = True
-        for v in chosen:
-            if int(measure.duration_months.value) > 12:
-                villages[v].levers[measure.name] = a.last_month
-            villages[v].marks.update(measure.marks)
+        if int(measure.duration_months.value) > 12:
+            villages.hold(measure.name, chosen, a.last_month)
+        villages.mark(chosen, measure.marks)
         for mark in measure.marks:
-            model.households.mark(mark, np.array([mark in v.marks for v in villages]))
+            model.households.mark(mark, villages.marked[mark])
         in_village = members[a.state["village"]]
         take = a.rng.random(len(a.weight)) < measure.take_up.value
         recipients = np.flatnonzero(a.eligible & in_village & take)
-        units = sum(villages[v].represents() for v in chosen) / a.per_unit
+        units = float(np.sum(villages.represents[chosen])) / a.per_unit
         model.record_reach(
             measure.name,
             year,
@@ -228,7 +227,7 @@ class CollectiveLever:
         chosen = a.rng.random(len(model.villages)) < share_topped
         gap = np.where(chosen, np.maximum(minimum - model.village_economy.income, 0.0), 0.0)
         dividend = gap * dividend_share / per_village
-        cost = float(np.sum(gap * model.village_represents))
+        cost = float(np.sum(gap * model.villages.represents))
         model.village_economy.invest(gap * (1 - dividend_share))
         hv = model.population.village
         recipients = np.flatnonzero(dividend[hv] > 0)
@@ -237,7 +236,7 @@ class CollectiveLever:
         model.grant(recipients, start, end, rules.SOURCES.index(source), dividend[hv][recipients])
         model.reach[(measure.name, year)] += float(np.sum(model.population.weight[recipients]))
         villages = float(model.spec.province["villages"].value)
-        topped = float(np.sum(model.village_represents[chosen]))
+        topped = float(np.sum(model.villages.represents[chosen]))
         model.record_reach(
             measure.name, year, "villages", share_topped * villages, villages, topped
         )

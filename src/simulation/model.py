@@ -1,7 +1,8 @@
-"""The Mesa model of the province: counties, villages and the monitoring system as agents
-(:mod:`simulation.agents`), levers as strategies (:mod:`simulation.levers`), households as
-arrays stepped by a backend (:mod:`simulation.households`, or one agent each in
-:mod:`simulation.reference`). One step is one month.
+"""The Mesa model of the province: counties and the monitoring system as agents
+(:mod:`simulation.agents`), levers as strategies (:mod:`simulation.levers`), villages and
+households as arrays (villages in :mod:`simulation.agents`; households stepped by a backend,
+:mod:`simulation.households`, or one agent each in :mod:`simulation.reference`). One step is
+one month.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from simulation import rules
-from simulation.agents import County, MonitoringSystem, RiskScorer, Village
+from simulation.agents import County, MonitoringSystem, RiskScorer, Villages
 from simulation.households import MonthContext, VectorisedHouseholds
 from simulation.institutions import (
     Capacities,
@@ -263,12 +264,8 @@ class Province(mesa.Model):
             spread = lever.extra["collective_income_dispersion"].value
             collective = median * np.exp(spread * draws)
         self.village_economy = VillageEconomy(self, collective)
-        self.villages = [
-            Village(self, i, code, float(w))
-            for i, (code, w) in enumerate(zip(population.village_codes, weights, strict=True))
-        ]
         per_village = self.spec.province["households_per_village"].value
-        self.village_represents = weights / per_village  # real villages each one stands for
+        self.villages = Villages(population.village_codes, weights, per_village)
         order = np.argsort(population.county, kind="stable")
         bounds = np.searchsorted(
             population.county[order], np.arange(len(population.county_codes) + 1)
@@ -343,7 +340,7 @@ class Province(mesa.Model):
         self.county_lag = caseload_lags(self, enrolled)
         lever = collective_lever(self.spec.levers)
         minimum = None if lever is None else lever.extra["collective_income_minimum"].value
-        self.village_economy.track(year, minimum, self.village_represents)
+        self.village_economy.track(year, minimum, self.villages.represents)
         self.households.transition(self.labour_transitions, self.transitions_stream)
         s = self.spec.shocks
         if self.streams["shocks.labour"].random() < s["labour_demand_rate"].value:

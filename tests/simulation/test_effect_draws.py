@@ -213,7 +213,7 @@ def test_the_village_count_is_read_from_the_synthetic_panel_everywhere():
 def test_the_simulated_villages_stand_for_the_panels_count(action_plan, population):
     """The sampled villages represent the province's villages at the panel's density."""
     model = Province(action_plan, population, seed=1, months=1)
-    represented = sum(v.represents() for v in model.villages)
+    represented = model.villages.represents.sum()
     panel = load_generator_parameters()["population"]
     share_of_households = population.weight.sum() / panel["households"]
     assert represented == pytest.approx(panel["villages"] * share_of_households)

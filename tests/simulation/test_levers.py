@@ -76,9 +76,10 @@ def test_a_renamed_lever_and_a_new_one_of_the_same_kind_need_only_yaml(
     for lever in ("demonstration_villages", "homestay_villages"):
         chosen = model.choices[(lever, year)]
         assert len(chosen) > 0, lever
-        assert all("tourism_village" in model.villages[v].marks for v in chosen), lever
+        assert model.villages.marked["tourism_village"][chosen].all(), lever
     # The households of the marked villages carry the flag the tourism services look for.
-    marked = np.array(["tourism_village" in v.marks for v in model.villages])
+    marked = model.villages.marked["tourism_village"]
+    assert 0 < marked.sum() < len(model.villages)  # marked are the chosen ones, not everyone
     state = model.household_state()
     np.testing.assert_array_equal(state["tourism_village"], marked[state["village"]])
     reach = result.reach.set_index(["measure", "year"])["households"]

@@ -153,7 +153,7 @@ def test_village_levers_pick_only_eligible_villages_and_reach_households(full_ru
     reach = result.reach.set_index(["measure", "year"])["households"]
     for year in (2023, 2024):
         chosen = model.choices[("tourism_services", year)]
-        assert len(chosen) and all("tourism_village" in model.villages[v].marks for v in chosen)
+        assert len(chosen) and model.villages.marked["tourism_village"][chosen].all()
         assert reach[("tourism_services", year)] > 0  # only tourism villages' households count
         envoys = model.choices[("technology_envoys", year)]
         operating = np.bincount(
@@ -173,7 +173,7 @@ def test_multi_year_levers_never_pick_or_charge_the_same_village_or_household_tw
     # Envoys cost per village and year over 36 months: 2024 pays each village once.
     lever = model.spec.levers["technology_envoys"]
     villages = [model.choices[("technology_envoys", y)] for y in (2023, 2024)]
-    represented = sum(model.villages[v].represents() for c in villages for v in c)
+    represented = sum(model.villages.represents[c].sum() for c in villages)
     assert cost[("technology_envoys", 2024)] == pytest.approx(
         represented * lever.unit_cost.value, rel=1e-9
     )

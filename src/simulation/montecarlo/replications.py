@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from forecast.progress import progress_bar
+from simulation.parallel import slide_mmap_threshold_again
 
 # The population installed in a local worker process by the pool's initializer.
 _installed_population: Any = None
@@ -42,6 +43,7 @@ def _install(population: Any) -> None:
 
 def _execute(task: Callable[[Any, Any], Any], population: Any, job: Any) -> Any:
     """Run ``task(population, job)`` wherever the executor placed it."""
+    slide_mmap_threshold_again()  # a Dask worker's allocations (see there)
     if isinstance(population, _Installed):
         population = _installed_population
     return task(population, job)
