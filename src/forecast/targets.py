@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from forecast.disk_cache import cache_dir, cache_key, cached
 from forecast.macro import (
     INTERVAL_PATHS,
     INTERVAL_SEED,
@@ -304,8 +305,23 @@ def choose_model(backtest: pd.DataFrame, horizon: int = 2, until: int | None = N
     return ModelChoice(str(best), table, rule, until)
 
 
+# What the choice is computed from besides ``until``: the published series, the macro
+# settings and the models.
+_CHOSEN_FROM = ("src/forecast/**/*.py", "data/*.yaml")
+
+
 @functools.lru_cache(maxsize=8)
 def chosen_model(until: int, progress: bool = False) -> ModelChoice:
     """The model chosen by the backtest of every series with values up to ``until``
-    (``progress``: a bar over the series)."""
-    return choose_model(backtest_targets(until=until, progress=progress), until=until)
+    (``progress``: a bar over the series).
+
+    The backtest takes several seconds and every command that draws the macro layer needs
+    its choice, so it is kept on disk (:mod:`forecast.disk_cache`) under ``until`` and the
+    fingerprint of the data files and the forecasting code.
+    """
+    key = cache_key({"until": until}, _CHOSEN_FROM)
+    return cached(
+        cache_dir() / f"target-model-{key}.pickle",
+        lambda: choose_model(backtest_targets(until=until, progress=progress), until=until),
+        ModelChoice,
+    )
