@@ -19,10 +19,10 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from forecast.disk_cache import fingerprint
 from forecast.paths import project_root
 from zengshou.app.settings import AppSettings
 
@@ -34,16 +34,9 @@ CANCEL_ASKED = "cancel"  # the app asked the worker to stop
 _SIMULATES = ("src/simulation/**/*.py", "scenarios/measures.yaml", "data/*.yaml")
 
 
-@cache
 def simulation_fingerprint() -> str:
     """SHA-256 (16 digits) of the code and data a run's figures depend on."""
-    root = project_root()
-    digest = hashlib.sha256()
-    for pattern in _SIMULATES:
-        for path in sorted(root.glob(pattern)):
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return fingerprint(_SIMULATES)[:16]
 
 
 def scenario_hash(scenario: Any) -> str:
