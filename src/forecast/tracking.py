@@ -22,6 +22,7 @@ input columns and requirements come from :mod:`forecast.risk.pyfunc`, the foreca
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -411,12 +412,24 @@ def list_runs(experiment_names: list[str], max_results: int = 200) -> pd.DataFra
     return runs.assign(experiment=runs["experiment_id"].map(names)) if len(runs) else runs
 
 
-def log_artifacts(run_id: str, artifacts: list[str | Path]) -> None:
-    """Add files to a recorded run (files that must name the run, written after it)."""
+def add_run_files(run_id: str, contents: dict[Path, object]) -> list[Path]:
+    """Write files that name the run (written after it exists) and add them to it.
+
+    ``contents`` maps each path to its text, or to an object written as indented JSON; all
+    are UTF-8. Returns the paths, in order.
+    """
+    for path, content in contents.items():
+        text = (
+            content
+            if isinstance(content, str)
+            else json.dumps(content, indent=2, ensure_ascii=False) + "\n"
+        )
+        path.write_text(text, encoding="utf-8")
     configure()
     client = MlflowClient()
-    for path in artifacts:
+    for path in contents:
         client.log_artifact(run_id, str(path))
+    return list(contents)
 
 
 # -- income forecasting (forecast.forecasters, forecast.backtesting) -----------------------------

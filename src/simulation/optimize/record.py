@@ -9,7 +9,6 @@ how MLflow stores it in :mod:`forecast.tracking`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from forecast import tracking
@@ -100,18 +99,15 @@ def record_optimization(
         artifacts=files,
         tags={"zengshou.kind": "optimize", "zengshou.scenario": opt.scenario.name},
     )
-    late = [out / "frontier.json", out / "report.txt"]
-    late[0].write_text(json.dumps(frontier_dict(opt, run_id), indent=2, ensure_ascii=False) + "\n")
-    late[1].write_text(optimization_report(opt, run_id) + "\n", encoding="utf-8")
+    late = {
+        out / "frontier.json": frontier_dict(opt, run_id),
+        out / "report.txt": optimization_report(opt, run_id) + "\n",
+    }
     recommended = out / RECOMMENDED_FILE
     recommended.unlink(missing_ok=True)  # a resumed search may no longer find one
     if opt.recommended is not None:
-        recommended.write_text(
-            mix_yaml(opt, opt.recommended, recommended, run_id), encoding="utf-8"
-        )
-        late.append(recommended)
-    tracking.log_artifacts(run_id, late)
-    return [*files, *late], run_id
+        late[recommended] = mix_yaml(opt, opt.recommended, recommended, run_id)
+    return [*files, *tracking.add_run_files(run_id, late)], run_id
 
 
 __all__ = ["EXPERIMENT", "RECOMMENDED_FILE", "optimization_metrics", "record_optimization"]

@@ -6,7 +6,6 @@ files name their MLflow run, so they are written once the run exists and added t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -84,13 +83,13 @@ def record_sensitivity(
         artifacts=files,
         tags={"zengshou.kind": "sensitivity", "zengshou.scenario": s.scenario.name},
     )
-    late = [out / "sensitivity.json", out / "report.txt"]
-    late[0].write_text(
-        json.dumps(sensitivity_dict(s, run_id), indent=2, ensure_ascii=False) + "\n",
-        encoding="utf-8",
+    late = tracking.add_run_files(
+        run_id,
+        {
+            out / "sensitivity.json": sensitivity_dict(s, run_id),
+            out / "report.txt": sensitivity_report(s, run_id) + "\n",
+        },
     )
-    late[1].write_text(sensitivity_report(s, run_id) + "\n", encoding="utf-8")
-    tracking.log_artifacts(run_id, late)
     return [*files, *late], run_id
 
 
@@ -142,12 +141,13 @@ def record_discovery(
         artifacts=files,
         tags={"zengshou.kind": "discovery", "zengshou.scenario": d.scenario},
     )
-    late = [out / "boxes.json", out / "report.txt"]
-    late[0].write_text(
-        json.dumps(boxes_dict(d, run_id), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    late = tracking.add_run_files(
+        run_id,
+        {
+            out / "boxes.json": boxes_dict(d, run_id),
+            out / "report.txt": discovery_report(d, run_id) + "\n",
+        },
     )
-    late[1].write_text(discovery_report(d, run_id) + "\n", encoding="utf-8")
-    tracking.log_artifacts(run_id, late)
     return [*files, *late], run_id
 
 
